@@ -1,0 +1,181 @@
+"""Rasterize labelme shapes exactly as labelme does, so the same JSON gives the same pixels.
+
+labelme draws with Pillow's ``ImageDraw``: polygons even-odd filled with their outline,
+rectangles inclusive of both corners, circles as ellipses of radius ``|rim - centre|``, lines
+and linestrips ``line_width`` (10) pixels wide, points as discs of radius ``point_size`` (5);
+a mask shape pastes its bitmap at the integer corner of its box. Shapes are drawn in order,
+later ones over earlier ones.
+
+Everything here is pure numpy/Pillow. Coordinates are ``(x, y)`` pixels; masks are ``(H, W)``
+bool indexed ``[y, x]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+LINE_WIDTH = 10
+POINT_SIZE = 5
+
+
+class ShapeLike(Protocol):
+    """What rasterizing needs of a shape (``labeldesk.core.Shape`` satisfies it)."""
+
+    label: str
+    group_id: int | None
+    shape_type: str
+    points: Any  # (N, 2) float (x, y)
+    mask: np.ndarray | None
+
+
+def _check_size(size: Sequence[int]) -> tuple[int, int]:
+    if len(size) < 2 or int(size[0]) <= 0 or int(size[1]) <= 0:
+        raise ValueError(f"size must be (height, width) with positive values, got {tuple(size)!r}")
+    return int(size[0]), int(size[1])
+
+
+def mask_shape_to_mask(
+    size: Sequence[int], points: Any, crop: np.ndarray
+) -> np.ndarray:
+    """Place a mask shape's bitmap ``crop`` at its box corner; returns an ``(H, W)`` bool mask.
+
+    ``points`` is ``[[x1, y1], [x2, y2]]``; the corner is truncated to int as labelme does.
+    Parts of the crop outside the image are clipped.
+    """
+    h, w = _check_size(size)
+    out = np.zeros((h, w), dtype=bool)
+    (x1, y1) = np.asarray(points, dtype=np.float64)[0].astype(int)
+    crop = np.asarray(crop, dtype=bool)
+    ch, cw = crop.shape
+    ys0, xs0 = max(0, -y1), max(0, -x1)
+    yd0, xd0 = max(0, y1), max(0, x1)
+    yd1, xd1 = min(h, y1 + ch), min(w, x1 + cw)
+    if yd1 > yd0 and xd1 > xd0:
+        out[yd0:yd1, xd0:xd1] = crop[ys0 : ys0 + yd1 - yd0, xs0 : xs0 + xd1 - xd0]
+    return out
+
+
+def draw_shape(
+    draw: ImageDraw.ImageDraw,
+    points: Any,
+    shape_type: str,
+    value: int = 1,
+    *,
+    line_width: int = LINE_WIDTH,
+    point_size: int = POINT_SIZE,
+) -> None:
+    """Draw one non-mask shape with ``value`` on a Pillow canvas, with labelme's rules."""
+    xy = [(float(x), float(y)) for x, y in np.asarray(points, dtype=np.float64).reshape(-1, 2)]
+    if shape_type == "circle":
+        if len(xy) != 2:
+            raise ValueError(f"a circle needs 2 points (centre, rim), got {len(xy)}")
+        (cx, cy), (px, py) = xy
+        d = math.hypot(cx - px, cy - py)
+        draw.ellipse([cx - d, cy - d, cx + d, cy + d], outline=value, fill=value)
+    elif shape_type == "rectangle":
+        if len(xy) != 2:
+            raise ValueError(f"a rectangle needs 2 points, got {len(xy)}")
+        (x0, y0), (x1, y1) = xy
+        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=value, fill=value)
+    elif shape_type in ("line", "linestrip"):
+        if len(xy) < 2:
+            raise ValueError(f"a {shape_type} needs at least 2 points, got {len(xy)}")
+        draw.line(xy=xy, fill=value, width=line_width)
+    elif shape_type == "point":
+        if len(xy) != 1:
+            raise ValueError(f"a point needs 1 point, got {len(xy)}")
+        cx, cy = xy[0]
+        r = point_size
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=value, fill=value)
+    elif shape_type in ("polygon", "oriented_rectangle"):
+        if len(xy) < 3:
+            raise ValueError(f"a {shape_type} needs at least 3 points, got {len(xy)}")
+        draw.polygon(xy=xy, outline=value, fill=value)
+    else:
+        raise ValueError(f"unknown shape_type {shape_type!r}")
+
+
+def shape_to_mask(
+    size: Sequence[int],
+    points: Any,
+    shape_type: str = "polygon",
+    *,
+    mask: np.ndarray | None = None,
+    line_width: int = LINE_WIDTH,
+    point_size: int = POINT_SIZE,
+) -> np.ndarray:
+    """Rasterize one shape to an ``(H, W)`` bool mask, as labelme's ``shape_to_mask`` does.
+
+    Args:
+        size: ``(height, width)`` of the image.
+        points: ``(N, 2)`` ``(x, y)`` points.
+        shape_type: a labelme shape type.
+        mask: the bitmap crop, for ``shape_type="mask"``.
+    """
+    h, w = _check_size(size)
+    if shape_type == "mask":
+        if mask is None:
+            raise ValueError("a mask shape needs its mask bitmap")
+        return mask_shape_to_mask((h, w), points, mask)
+    canvas = Image.new("L", (w, h), 0)
+    draw_shape(ImageDraw.Draw(canvas), points, shape_type, 1, line_width=line_width, point_size=point_size)
+    return np.asarray(canvas, dtype=bool)
+
+
+def polygons_to_mask(size: Sequence[int], polygons: Iterable[Any]) -> np.ndarray:
+    """Even-odd fill of one or more ``(N, 2)`` polygons (outer rings and holes) into one mask.
+
+    Each polygon is drawn with labelme's rule (outline included); a polygon drawn over an
+    earlier one toggles it, so a hole listed after its outer ring is cut out. Returns ``(H, W)``
+    bool.
+    """
+    h, w = _check_size(size)
+    out = np.zeros((h, w), dtype=bool)
+    for poly in polygons:
+        pts = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+        if len(pts) < 3:
+            raise ValueError(f"polygons must have at least 3 points, got {len(pts)}")
+        out ^= shape_to_mask((h, w), pts, "polygon")
+    return out
+
+
+def shapes_to_label(
+    size: Sequence[int],
+    shapes: Iterable[ShapeLike],
+    label_to_value: Mapping[str, int],
+    *,
+    instance_dtype: type = np.int32,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, Any]]]:
+    """Class and instance maps of ``shapes`` drawn in order, as labelme's ``shapes_to_label``.
+
+    An instance is ``(label, group_id)``; a shape without a group_id is its own instance.
+    Instance ids start at 1 in order of first appearance and are never wrapped.
+
+    Returns:
+        ``(cls, ins, instances)``: ``cls`` ``(H, W)`` int32 class values, ``ins`` ``(H, W)``
+        instance ids (``instance_dtype``), and the list of instance keys (index + 1 = id).
+
+    Raises:
+        KeyError: a shape's label is not in ``label_to_value`` (the caller reports it).
+    """
+    h, w = _check_size(size)
+    cls = np.zeros((h, w), dtype=np.int32)
+    ins = np.zeros((h, w), dtype=instance_dtype)
+    instances: list[tuple[str, Any]] = []
+    index: dict[tuple[str, Any], int] = {}
+    for n, shape in enumerate(shapes):
+        group = shape.group_id if shape.group_id is not None else ("__shape__", n)
+        key = (shape.label, group)
+        if key not in index:
+            instances.append(key)
+            index[key] = len(instances)
+        cls_id = label_to_value[shape.label]
+        m = shape_to_mask((h, w), shape.points, shape.shape_type, mask=shape.mask)
+        cls[m] = cls_id
+        ins[m] = index[key]
+    return cls, ins, instances
