@@ -32,10 +32,13 @@ def _load(spec: str):
 def _gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="labeldesk",
-        description="Label images for segmentation. Subcommands: " + ", ".join(SUBCOMMANDS)
+        description="Label images for segmentation. Subcommands: "
+        + ", ".join(SUBCOMMANDS)
         + " (labeldesk SUBCOMMAND --help).",
     )
-    parser.add_argument("path", nargs="?", help="a folder of images or one image (default: the bundled sample)")
+    parser.add_argument(
+        "path", nargs="?", help="a folder of images or one image (default: the bundled sample)"
+    )
     parser.add_argument("--version", action="version", version=f"labeldesk {__version__}")
     parser.add_argument("--reset-settings", action="store_true", help="start with default settings")
     return parser
@@ -46,7 +49,10 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
     try:
         command = _load(SUBCOMMANDS[name])
     except ModuleNotFoundError as exc:
-        print(f"labeldesk {name}: not available in this build ({exc.name} is missing)", file=sys.stderr)
+        print(
+            f"labeldesk {name}: not available in this build ({exc.name} is missing)",
+            file=sys.stderr,
+        )
         return 2
     parser = argparse.ArgumentParser(prog=f"labeldesk {name}", description=command.help)
     command.add_arguments(parser)

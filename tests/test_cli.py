@@ -9,9 +9,13 @@ from labeldesk import __version__, cli
 
 
 def test_version_and_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "labeldesk", "--version"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "labeldesk", "--version"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout.strip() == f"labeldesk {__version__}"
-    out = subprocess.run([sys.executable, "-m", "labeldesk", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "labeldesk", "--help"], capture_output=True, text=True
+    )
     assert "export" in out.stdout and "prelabel" in out.stdout
 
 

@@ -39,9 +39,7 @@ def _check_size(size: Sequence[int]) -> tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
-def mask_shape_to_mask(
-    size: Sequence[int], points: Any, crop: np.ndarray
-) -> np.ndarray:
+def mask_shape_to_mask(size: Sequence[int], points: Any, crop: np.ndarray) -> np.ndarray:
     """Place a mask shape's bitmap ``crop`` at its box corner; returns an ``(H, W)`` bool mask.
 
     ``points`` is ``[[x1, y1], [x2, y2]]``; the corner is truncated to int as labelme does.
@@ -81,7 +79,9 @@ def draw_shape(
         if len(xy) != 2:
             raise ValueError(f"a rectangle needs 2 points, got {len(xy)}")
         (x0, y0), (x1, y1) = xy
-        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=value, fill=value)
+        draw.rectangle(
+            [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=value, fill=value
+        )
     elif shape_type in ("line", "linestrip"):
         if len(xy) < 2:
             raise ValueError(f"a {shape_type} needs at least 2 points, got {len(xy)}")
@@ -123,7 +123,9 @@ def shape_to_mask(
             raise ValueError("a mask shape needs its mask bitmap")
         return mask_shape_to_mask((h, w), points, mask)
     canvas = Image.new("L", (w, h), 0)
-    draw_shape(ImageDraw.Draw(canvas), points, shape_type, 1, line_width=line_width, point_size=point_size)
+    draw_shape(
+        ImageDraw.Draw(canvas), points, shape_type, 1, line_width=line_width, point_size=point_size
+    )
     return np.asarray(canvas, dtype=bool)
 
 

@@ -17,7 +17,17 @@ from labeldesk.core.shapes import Shape, as_points, mask_box
 if TYPE_CHECKING:
     from labeldesk.core.document import Document
 
-EDITABLE = ("label", "points", "group_id", "description", "flags", "locked", "visible", "shape_type", "mask")
+EDITABLE = (
+    "label",
+    "points",
+    "group_id",
+    "description",
+    "flags",
+    "locked",
+    "visible",
+    "shape_type",
+    "mask",
+)
 
 
 class AddShapes:
@@ -47,7 +57,9 @@ class RemoveShapes:
     def __init__(self, indices: Sequence[int]) -> None:
         self.indices = sorted(set(indices))
         self.removed: list[Shape] = []
-        self.text = "Delete " + ("object" if len(self.indices) == 1 else f"{len(self.indices)} objects")
+        self.text = "Delete " + (
+            "object" if len(self.indices) == 1 else f"{len(self.indices)} objects"
+        )
 
     def do(self, doc: Document) -> None:
         self.removed = doc._remove(self.indices)
@@ -65,7 +77,9 @@ class EditShape:
     def __init__(self, index: int, text: str = "Edit object", **changes: Any) -> None:
         unknown = set(changes) - set(EDITABLE)
         if unknown:
-            raise ValueError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
+            raise ValueError(
+                f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}"
+            )
         if "points" in changes:
             changes["points"] = as_points(changes["points"])
         if changes.get("mask") is not None:
@@ -95,7 +109,11 @@ class EditShape:
         doc._changed([self.index])
 
     def nbytes(self) -> int:
-        return 128 + sum(_size(v) for v in self.new.values()) + sum(_size(v) for v in self.old.values())
+        return (
+            128
+            + sum(_size(v) for v in self.new.values())
+            + sum(_size(v) for v in self.old.values())
+        )
 
 
 class Reorder:
@@ -128,7 +146,9 @@ class PaintMask:
     before and after, plus the old box when it grew.
     """
 
-    def __init__(self, index: int, x0: int, y0: int, stroke: np.ndarray, value: bool = True) -> None:
+    def __init__(
+        self, index: int, x0: int, y0: int, stroke: np.ndarray, value: bool = True
+    ) -> None:
         self.index = index
         self.x0, self.y0 = int(x0), int(y0)
         self.stroke = np.asarray(stroke, dtype=bool)

@@ -45,7 +45,10 @@ def is_image_file(path: str | os.PathLike[str]) -> bool:
 def list_images(folder: str | os.PathLike[str]) -> list[Path]:
     """Image files directly in ``folder``, in natural (case-insensitive) name order."""
     folder = Path(folder)
-    return sorted((p for p in folder.iterdir() if p.is_file() and is_image_file(p)), key=lambda p: p.name.lower())
+    return sorted(
+        (p for p in folder.iterdir() if p.is_file() and is_image_file(p)),
+        key=lambda p: p.name.lower(),
+    )
 
 
 def _open(source: str | os.PathLike[str] | bytes, name: str) -> Image.Image:
@@ -147,7 +150,11 @@ def load_image(
     info = read_info(source, name=name)
     check_pixels(name, info.width, info.height, max_pixels)
     try:
-        data = np.frombuffer(source, np.uint8) if isinstance(source, bytes) else np.fromfile(source, np.uint8)
+        data = (
+            np.frombuffer(source, np.uint8)
+            if isinstance(source, bytes)
+            else np.fromfile(source, np.uint8)
+        )
     except OSError as exc:
         raise ImageReadError(name, f"cannot read the file: {exc.strerror or exc}") from exc
     arr = _decode_cv2(data)
@@ -165,11 +172,15 @@ def load_image(
         raise ImageReadError(name, f"unsupported pixel type {arr.dtype}")
     arr = _apply_orientation(arr, info.orientation)
     if arr.shape[:2] != (info.height, info.width):
-        raise ImageReadError(name, f"decoded size {arr.shape[1]}x{arr.shape[0]} does not match its header")
+        raise ImageReadError(
+            name, f"decoded size {arr.shape[1]}x{arr.shape[0]} does not match its header"
+        )
     return arr
 
 
-def display_range(image: np.ndarray, *, low: float = 0.5, high: float = 99.5) -> tuple[float, float]:
+def display_range(
+    image: np.ndarray, *, low: float = 0.5, high: float = 99.5
+) -> tuple[float, float]:
     """Percentile window for showing a 16-bit or float image (sampled for speed)."""
     step = max(1, int(np.sqrt(image.shape[0] * image.shape[1] / 250_000)))
     sample = image[::step, ::step]

@@ -22,6 +22,7 @@ from labeldesk.core.errors import ImageReadError, InvalidShapeError, ReadError
 from labeldesk.core.shapes import Shape
 from labeldesk.io.atomic import atomic_write_text
 from labeldesk.io.images import oriented_image_bytes, read_info
+from labeldesk.io.jsonfmt import dumps_indent2
 
 TOP_KEYS = ("version", "flags", "shapes", "imagePath", "imageData", "imageHeight", "imageWidth")
 SHAPE_KEYS = ("label", "points", "group_id", "description", "shape_type", "flags", "mask")
@@ -50,8 +51,10 @@ def decode_mask(text: str) -> np.ndarray:
 
 # -- reading -------------------------------------------------------------------------------------
 def _expect(path: Path, value: Any, kinds: type | tuple[type, ...], field: str, what: str) -> Any:
-    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in (
-        kinds if isinstance(kinds, tuple) else (kinds,)
+    if (
+        not isinstance(value, kinds)
+        or isinstance(value, bool)
+        and bool not in (kinds if isinstance(kinds, tuple) else (kinds,))
     ):
         raise ReadError(path, f"{what}, got {type(value).__name__} {value!r:.60}", field=field)
     return value
@@ -71,9 +74,15 @@ def _read_shape(path: Path, i: int, raw: Any) -> Shape:
         raise ReadError(path, str(exc), field=f"{where}.points") from exc
     group_id = raw.get("group_id")
     if group_id is not None:
-        shape.group_id = _expect(path, group_id, int, f"{where}.group_id", "group_id must be an integer or null")
+        shape.group_id = _expect(
+            path, group_id, int, f"{where}.group_id", "group_id must be an integer or null"
+        )
     desc = raw.get("description")
-    shape.description = "" if desc is None else _expect(path, desc, str, f"{where}.description", "the description must be text")
+    shape.description = (
+        ""
+        if desc is None
+        else _expect(path, desc, str, f"{where}.description", "the description must be text")
+    )
     flags = raw.get("flags")
     if flags is not None:
         _expect(path, flags, dict, f"{where}.flags", "flags must be an object")
@@ -86,19 +95,27 @@ def _read_shape(path: Path, i: int, raw: Any) -> Shape:
         try:
             shape.mask = decode_mask(mask)
         except ValueError as exc:
-            raise ReadError(path, f"the mask cannot be decoded: {exc}", field=f"{where}.mask") from exc
+            raise ReadError(
+                path, f"the mask cannot be decoded: {exc}", field=f"{where}.mask"
+            ) from exc
     locked = raw.get("locked")
     shape.locked = locked is True
     shape.extra = {k: v for k, v in raw.items() if k not in SHAPE_KEYS and k != "locked"}
     try:
         shape.validate()
     except InvalidShapeError as exc:
-        field = f"{where}.mask" if shape_type == "mask" and len(shape.points) == 2 else f"{where}.points"
+        field = (
+            f"{where}.mask"
+            if shape_type == "mask" and len(shape.points) == 2
+            else f"{where}.points"
+        )
         raise ReadError(path, str(exc), field=field) from exc
     return shape
 
 
-def document_from_dict(data: Any, path: str | os.PathLike[str], *, check_image: bool = True) -> Document:
+def document_from_dict(
+    data: Any, path: str | os.PathLike[str], *, check_image: bool = True
+) -> Document:
     """Build a document from parsed labelme JSON; ``path`` is the JSON file (for messages and
     for resolving ``imagePath``). Raises :class:`ReadError` naming the field at fault."""
     path = Path(path)
@@ -184,7 +201,9 @@ def read_labelme(path: str | os.PathLike[str], *, check_image: bool = True) -> D
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReadError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise ReadError(
+            path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     return document_from_dict(data, path, check_image=check_image)
 
 
@@ -196,7 +215,7 @@ def shape_to_dict(shape: Shape) -> dict[str, Any]:
         out["locked"] = True
     out.update(
         label=shape.label,
-        points=[[float(x), float(y)] for x, y in shape.points],
+        points=shape.points.tolist(),
         group_id=shape.group_id,
         description=shape.description,
         shape_type=shape.shape_type,
@@ -215,7 +234,9 @@ def _relative_image_path(doc: Document, json_path: Path) -> str | None:
     return Path(os.path.relpath(image.resolve(), json_path.parent.resolve())).as_posix()
 
 
-def document_to_dict(doc: Document, json_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def document_to_dict(
+    doc: Document, json_path: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
     """The labelme JSON object for ``doc`` (``imagePath`` made relative to ``json_path``)."""
     json_path = Path(json_path) if json_path is not None else doc.path
     data: dict[str, Any] = {
@@ -235,7 +256,7 @@ def document_to_dict(doc: Document, json_path: str | os.PathLike[str] | None = N
 
 def dumps_labelme(doc: Document, json_path: str | os.PathLike[str] | None = None) -> str:
     """The file text, formatted as labelme writes it (``indent=2``, UTF-8 kept)."""
-    return json.dumps(document_to_dict(doc, json_path), ensure_ascii=False, indent=2)
+    return dumps_indent2(document_to_dict(doc, json_path))
 
 
 def write_labelme(
@@ -255,7 +276,7 @@ def write_labelme(
     elif embed_image is False:
         document.image_data = None
     data = document_to_dict(document, path)
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2))
+    atomic_write_text(path, dumps_indent2(data))
     document.image_path = data["imagePath"]
     document.path = path
     document.mark_clean()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import torch
+
+T = TypeVar("T")
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -33,7 +36,9 @@ def select_device(preference: str = "auto") -> torch.device:
 
     torch = import_torch()
     if preference not in DEVICE_CHOICES:
-        raise ModelError(f"unknown device {preference!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+        raise ModelError(
+            f"unknown device {preference!r}; choose one of {', '.join(DEVICE_CHOICES)}"
+        )
     if preference == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -48,3 +53,60 @@ def select_device(preference: str = "auto") -> torch.device:
         if mps is None or not mps.is_available():
             raise ModelError("MPS was asked for but is not available on this machine")
     return torch.device(preference)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for a device (CUDA / MPS) or CPU out-of-memory error raised by torch."""
+    torch = import_torch()
+    oom_type = getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(exc, oom_type):
+        return True
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )
+
+
+def run_with_cpu_fallback(
+    fn: Callable[[], T], *, move_to_cpu: Callable[[], None], current_device: str
+) -> tuple[T, str | None]:
+    """Run ``fn``; on a GPU out-of-memory error move to the CPU and run it once more.
+
+    Args:
+        fn: the work, e.g. ``lambda: predictor.set_image(image)``.
+        move_to_cpu: moves the model (and any state) to the CPU, e.g. ``lambda: predictor.to("cpu")``.
+        current_device: the device type ``fn`` runs on now ("cuda", "mps" or "cpu").
+
+    Returns:
+        (result, message): message is None, or a sentence for the user saying that the work
+        moved to the CPU.
+
+    Raises:
+        ModelError: out of memory on the CPU (nothing left to fall back to).
+        Any other exception from ``fn`` unchanged.
+    """
+    from labeldesk.core.errors import ModelError
+
+    try:
+        return fn(), None
+    except Exception as exc:
+        if not is_out_of_memory(exc):
+            raise
+        if current_device == "cpu":
+            raise ModelError(f"out of memory on the CPU: {exc}") from None
+    torch = import_torch()
+    if current_device == "cuda" and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    move_to_cpu()
+    message = (
+        f"The {current_device.upper()} device ran out of memory; the model was moved to the CPU "
+        "(slower). Free GPU memory or choose a smaller model to use the GPU again."
+    )
+    try:
+        return fn(), message
+    except Exception as exc:
+        if is_out_of_memory(exc):
+            raise ModelError(f"out of memory on the CPU as well: {exc}") from None
+        raise

@@ -10,7 +10,9 @@ from labeldesk.core import AddShapes, Document, EditShape, PaintMask, RemoveShap
 
 ops = st.lists(
     st.tuples(
-        st.sampled_from(["add", "add_mask", "remove", "points", "label", "reorder", "paint", "erase", "group"]),
+        st.sampled_from(
+            ["add", "add_mask", "remove", "points", "label", "reorder", "paint", "erase", "group"]
+        ),
         st.integers(0, 1000),
         st.integers(0, 40),
         st.integers(0, 40),
@@ -23,7 +25,9 @@ def apply(doc: Document, op: str, n: int, x: int, y: int) -> None:
     k = len(doc)
     masks = [i for i, s in enumerate(doc.shapes) if s.shape_type == "mask"]
     if op == "add":
-        doc.execute(AddShapes([Shape(f"c{n % 3}", [[x, y], [x + 5, y], [x, y + 5]])], [n % (k + 1)]))
+        doc.execute(
+            AddShapes([Shape(f"c{n % 3}", [[x, y], [x + 5, y], [x, y + 5]])], [n % (k + 1)])
+        )
     elif op == "add_mask":
         m = np.random.default_rng(n).random((4, 6)) > 0.5
         doc.execute(AddShapes([Shape("m", [[x, y], [x + 5, y + 3]], "mask", mask=m)]))

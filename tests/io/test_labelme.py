@@ -27,7 +27,14 @@ def folder(tmp_path: Path) -> Path:
 def test_every_shape_type_round_trips_byte_for_byte(folder: Path) -> None:
     doc = read_labelme(folder / "modern.json")
     assert [s.shape_type for s in doc.shapes] == [
-        "polygon", "rectangle", "circle", "line", "linestrip", "point", "oriented_rectangle", "mask",
+        "polygon",
+        "rectangle",
+        "circle",
+        "line",
+        "linestrip",
+        "point",
+        "oriented_rectangle",
+        "mask",
     ]
     write_labelme(doc, folder / "first.json")
     first = (folder / "first.json").read_bytes()
@@ -36,7 +43,14 @@ def test_every_shape_type_round_trips_byte_for_byte(folder: Path) -> None:
     data = json.loads(first)
     # unknown keys kept, in place: top level after labelme's keys, per shape before them
     assert list(data) == [
-        "version", "flags", "shapes", "imagePath", "imageData", "imageHeight", "imageWidth", "reviewer",
+        "version",
+        "flags",
+        "shapes",
+        "imagePath",
+        "imageData",
+        "imageHeight",
+        "imageWidth",
+        "reviewer",
     ]
     assert data["reviewer"] == {"name": "ann", "done": True}
     assert list(data["shapes"][7])[:2] == ["score", "label"]
@@ -88,7 +102,10 @@ def test_image_path_is_rewritten_relative_to_new_folder(folder: Path) -> None:
     write_labelme(doc, folder / "labels" / "scene.json")
     data = json.loads((folder / "labels" / "scene.json").read_text())
     assert data["imagePath"] == "../scene.png"
-    assert read_labelme(folder / "labels" / "scene.json").image_file().resolve() == (folder / "scene.png").resolve()
+    assert (
+        read_labelme(folder / "labels" / "scene.json").image_file().resolve()
+        == (folder / "scene.png").resolve()
+    )
 
 
 def test_embed_image_and_strip_it(folder: Path) -> None:
@@ -105,7 +122,13 @@ def test_new_document_writes_labelme_layout(folder: Path) -> None:
     text = dumps_labelme(doc)
     assert text.startswith('{\n  "version": "5.5.0",\n  "flags": {},\n  "shapes": [\n')
     assert list(json.loads(text)["shapes"][0]) == [
-        "label", "points", "group_id", "description", "shape_type", "flags", "mask",
+        "label",
+        "points",
+        "group_id",
+        "description",
+        "shape_type",
+        "flags",
+        "mask",
     ]
 
 
@@ -145,18 +168,58 @@ def _bad(folder: Path, name: str, mutate) -> Path:
 
 
 BAD_CASES = {
-    "wrong_type_label": (lambda d: d["shapes"][0].__setitem__("label", 5), "shapes[0].label", "label must be text"),
+    "wrong_type_label": (
+        lambda d: d["shapes"][0].__setitem__("label", 5),
+        "shapes[0].label",
+        "label must be text",
+    ),
     "wrong_type_shapes": (lambda d: d.__setitem__("shapes", {}), "shapes", "shapes must be a list"),
-    "wrong_type_points": (lambda d: d["shapes"][2].__setitem__("points", [["a", 1], [2, 2]]), "shapes[2].points", "numbers"),
-    "points_count": (lambda d: d["shapes"][1].__setitem__("points", [[1, 1]]), "shapes[1].points", "rectangle needs 2 points, got 1"),
-    "polygon_two_points": (lambda d: d["shapes"][0].__setitem__("points", [[1, 1], [2, 2]]), "shapes[0].points", "at least 3"),
-    "unknown_type": (lambda d: d["shapes"][0].__setitem__("shape_type", "blob"), "shapes[0].points", "unknown shape_type"),
-    "bad_mask": (lambda d: d["shapes"][7].__setitem__("mask", "not base64 png!"), "shapes[7].mask", "mask cannot be decoded"),
-    "mask_size": (lambda d: d["shapes"][7].__setitem__("points", [[50, 30], [60, 33]]), "shapes[7].mask", "its box"),
-    "size_mismatch": (lambda d: d.__setitem__("imageHeight", 41), "imageHeight", "60x41 but the image"),
+    "wrong_type_points": (
+        lambda d: d["shapes"][2].__setitem__("points", [["a", 1], [2, 2]]),
+        "shapes[2].points",
+        "numbers",
+    ),
+    "points_count": (
+        lambda d: d["shapes"][1].__setitem__("points", [[1, 1]]),
+        "shapes[1].points",
+        "rectangle needs 2 points, got 1",
+    ),
+    "polygon_two_points": (
+        lambda d: d["shapes"][0].__setitem__("points", [[1, 1], [2, 2]]),
+        "shapes[0].points",
+        "at least 3",
+    ),
+    "unknown_type": (
+        lambda d: d["shapes"][0].__setitem__("shape_type", "blob"),
+        "shapes[0].points",
+        "unknown shape_type",
+    ),
+    "bad_mask": (
+        lambda d: d["shapes"][7].__setitem__("mask", "not base64 png!"),
+        "shapes[7].mask",
+        "mask cannot be decoded",
+    ),
+    "mask_size": (
+        lambda d: d["shapes"][7].__setitem__("points", [[50, 30], [60, 33]]),
+        "shapes[7].mask",
+        "its box",
+    ),
+    "size_mismatch": (
+        lambda d: d.__setitem__("imageHeight", 41),
+        "imageHeight",
+        "60x41 but the image",
+    ),
     "missing_image": (lambda d: d.__setitem__("imagePath", "gone.png"), "imagePath", "missing"),
-    "group_id_text": (lambda d: d["shapes"][0].__setitem__("group_id", "a"), "shapes[0].group_id", "integer"),
-    "flag_values": (lambda d: d["shapes"][0].__setitem__("flags", {"a": 1}), "shapes[0].flags", "true or false"),
+    "group_id_text": (
+        lambda d: d["shapes"][0].__setitem__("group_id", "a"),
+        "shapes[0].group_id",
+        "integer",
+    ),
+    "flag_values": (
+        lambda d: d["shapes"][0].__setitem__("flags", {"a": 1}),
+        "shapes[0].flags",
+        "true or false",
+    ),
 }
 
 
