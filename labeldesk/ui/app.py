@@ -1,0 +1,93 @@
+"""Start the desktop app: ``labeldesk [PATH]`` ends here (via :mod:`labeldesk.cli`).
+
+This is the composition root of the process: it creates the QApplication, reads settings,
+applies the theme, starts the crash journal, builds the window, applies settings to it and
+opens the folder. Nothing on this path imports torch: model features load it lazily later.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtWidgets import QApplication
+
+from labeldesk import __version__
+from labeldesk.core.errors import LabeldeskError
+
+log = logging.getLogger(__name__)
+
+
+def sample_copy_dir() -> Path:
+    """Where the writable copy of the bundled sample lives (the user's documents)."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(docs or Path.home()) / "labeldesk-sample"
+
+
+def _report_to(window):
+    """An excepthook that logs a bug's traceback and tells the user in a message, never a
+    traceback dialog; the window keeps running (Qt slots raise into this hook)."""
+
+    def hook(kind, value, tb) -> None:
+        log.error("unexpected error", exc_info=(kind, value, tb))
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        text = (
+            str(value)
+            if issubclass(kind, LabeldeskError)
+            else f"Unexpected error ({kind.__name__}: {value})"
+        )
+        window.show_message(f"{text}. Your work is kept; details are in the log.", "error")
+
+    return hook
+
+
+def run_app(path: str | None, *, reset_settings: bool = False) -> int:
+    """Run the GUI on ``path`` (a folder, image or labelme JSON; None: the bundled sample).
+
+    Returns the process exit code. Settings are wiped first with ``reset_settings``.
+    """
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("labeldesk")
+    app.setOrganizationName("labeldesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("labeldesk")
+
+    from labeldesk.ui.journal import Journal
+    from labeldesk.ui.main_window import MainWindow
+    from labeldesk.ui.resources import app_icon, sample_folder
+    from labeldesk.ui.settings import AppSettings, default_journal_dir
+    from labeldesk.ui.themes import ThemeManager
+
+    app.setWindowIcon(app_icon())
+    settings = AppSettings()
+    if reset_settings:
+        settings.reset()
+    theme = ThemeManager(app)
+    theme.apply(settings.theme())
+    journal = Journal(default_journal_dir())
+    window = MainWindow(settings, journal, theme)
+    try:
+        journal.start()
+    except LabeldeskError as exc:
+        window.show_message(f"{exc}; unsaved edits will not survive a crash", "warning")
+    window.apply_settings()
+    window.show()
+    sys.excepthook = _report_to(window)
+
+    def start() -> None:
+        target = path
+        if target is None:
+            try:
+                target = str(sample_folder(sample_copy_dir()))
+            except OSError as exc:
+                window.show_message(f"Cannot copy the sample images: {exc}", "error")
+                return
+        window.open_path(target)
+        window.offer_recovery()
+
+    QTimer.singleShot(0, start)
+    return int(app.exec())

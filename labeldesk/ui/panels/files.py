@@ -1,0 +1,146 @@
+"""The files panel: the folder's images with their labeled / unlabeled state and a filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import qtawesome as qta
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.ui.folder import BAD, EMPTY, LABELED, UNLABELED, FileState
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+STATE_ICONS = {
+    LABELED: ("mdi6.check-circle", "#2da44e"),
+    EMPTY: ("mdi6.circle-outline", "#d29922"),
+    UNLABELED: ("mdi6.circle-outline", "#8c959f"),
+    BAD: ("mdi6.alert-circle-outline", "#e5484d"),
+}
+SHOW = ("All images", "Unlabeled", "Labeled", "Problems")
+
+
+class _Filter(QSortFilterProxyModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.states: set[str] | None = None
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        if self.states is not None:
+            index = self.sourceModel().index(row, 0, parent)
+            if index.data(STATE_ROLE) not in self.states:
+                return False
+        return super().filterAcceptsRow(row, parent)
+
+
+class FilesPanel(QWidget):
+    """Signals ``activated(path)`` when the user picks an image (click or Enter)."""
+
+    activated = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = QStandardItemModel(self)
+        self.proxy = _Filter(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter by name…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.show_combo = QComboBox(self)
+        self.show_combo.addItems(SHOW)
+        self.show_combo.currentIndexChanged.connect(self._set_states)
+        self.view = QListView(self)
+        self.view.setModel(self.proxy)
+        self.view.setUniformItemSizes(True)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.activated.connect(self._activated)
+        self.view.clicked.connect(self._activated)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("muted")
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 4, 4, 0)
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.show_combo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.summary)
+        self._items: dict[Path, QStandardItem] = {}
+
+    def set_images(self, images: list[Path]) -> None:
+        self.model.clear()
+        self._items.clear()
+        for path in images:
+            item = QStandardItem(path.name)
+            item.setData(path, PATH_ROLE)
+            item.setEditable(False)
+            self.model.appendRow(item)
+            self._items[path] = item
+        self._update_summary()
+
+    def set_state(self, path: Path, state: FileState, *, summary: bool = True) -> None:
+        item = self._items.get(path)
+        if item is None:
+            return
+        icon, color = STATE_ICONS[state.state]
+        item.setIcon(qta.icon(icon, color=color))
+        item.setData(state.state, STATE_ROLE)
+        detail = {
+            LABELED: f"{state.count} object{'s' if state.count != 1 else ''}",
+            EMPTY: "annotation file with no objects",
+            UNLABELED: "not labeled yet",
+            BAD: f"cannot read its annotation: {state.message}",
+        }[state.state]
+        item.setToolTip(f"{path.name}: {detail}")
+        if summary:
+            self._update_summary()
+
+    def set_states(self, states: dict[Path, FileState]) -> None:
+        for path, state in states.items():
+            self.set_state(path, state, summary=False)
+        self._update_summary()
+
+    def set_current(self, path: Path | None) -> None:
+        item = self._items.get(path) if path is not None else None
+        if item is None:
+            return
+        index = self.proxy.mapFromSource(item.index())
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index)
+
+    def state_of(self, path: Path) -> str | None:
+        item = self._items.get(path)
+        return item.data(STATE_ROLE) if item is not None else None
+
+    def visible_names(self) -> list[str]:
+        return [self.proxy.index(r, 0).data() for r in range(self.proxy.rowCount())]
+
+    def _update_summary(self) -> None:
+        n = self.model.rowCount()
+        done = sum(1 for it in self._items.values() if it.data(STATE_ROLE) == LABELED)
+        self.summary.setText(f"  {done} of {n} images labeled")
+
+    def _set_states(self, choice: int) -> None:
+        self.proxy.beginFilterChange()
+        self.proxy.states = [None, {UNLABELED, EMPTY}, {LABELED}, {BAD}][choice]
+        self.proxy.endFilterChange()
+
+    def _activated(self, index: QModelIndex) -> None:
+        path = index.data(PATH_ROLE)
+        if path is not None:
+            self.activated.emit(path)

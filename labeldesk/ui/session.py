@@ -1,0 +1,348 @@
+"""The working session: open folder, current image and document, classes, saving, journal.
+
+This is the window's model layer (no widgets). It owns the background workers (image
+reading, folder tasks), the shared :class:`~labeldesk.core.selection.Selection` and one
+:class:`~labeldesk.core.classes.ClassCatalogue` that every document of the folder uses, so a
+class has the same colour on the canvas and in every panel. Questions to the user (save or
+discard?) go through :attr:`Session.ask_unsaved`, which the window sets.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from labeldesk.core.classes import ClassCatalogue
+from labeldesk.core.commands import AddShapes, EditShape, RemoveShapes
+from labeldesk.core.document import Document
+from labeldesk.core.errors import LabeldeskError
+from labeldesk.core.events import DocEvent
+from labeldesk.core.selection import Selection
+from labeldesk.io import write_labelme
+from labeldesk.ui.folder import (
+    EMPTY,
+    LABELED,
+    FileState,
+    FolderScan,
+    RenameReport,
+    json_path_for,
+    rename_label_in_folder,
+    resolve_open_target,
+    scan_folder,
+)
+from labeldesk.ui.journal import Journal, JournalEntry
+from labeldesk.ui.navigator import Navigator
+from labeldesk.ui.workers.base import Worker, WorkerHost
+from labeldesk.ui.workers.images import ImageWorker, LoadedImage
+
+JOURNAL_DELAY_MS = 1500  # unsaved edits reach the crash journal at most this late
+_task_ids = itertools.count(1)
+
+
+def _mtime(path: Path | None) -> float | None:
+    try:
+        return os.stat(path).st_mtime_ns / 1e9 if path is not None else None
+    except OSError:
+        return None
+
+
+class Session(QObject):
+    """Signals: ``loaded()`` (a new image/document is current), ``dirty_changed(bool)``,
+    ``message(text, level)`` with level ``"status"``, ``"info"``, ``"warning"`` or ``"error"``,
+    ``classes_changed()``, ``states_changed()`` (files panel), ``task_done(object)``."""
+
+    loaded = Signal()
+    dirty_changed = Signal(bool)
+    message = Signal(str, str)
+    classes_changed = Signal()
+    states_changed = Signal()
+    task_done = Signal(object)
+
+    def __init__(self, journal: Journal, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.journal = journal
+        self.images = WorkerHost(ImageWorker(), name="labeldesk-images")
+        self.tasks = WorkerHost(Worker(), name="labeldesk-tasks")
+        self.navigator = Navigator(self.images, self)
+        self.navigator.loaded.connect(self._on_loaded)
+        self.navigator.failed.connect(self._on_failed)
+        self.selection = Selection()
+        self.classes = ClassCatalogue()
+        self.active = ""
+        self.doc: Document | None = None
+        self.item: LoadedImage | None = None
+        self.read_only = ""  # why the open annotation must never be written ("" = writable)
+        self.autosave = True
+        self.states: dict[Path, FileState] = {}
+        self.ask_unsaved: Callable[[str, bool], str] = lambda _name, _can_save: "cancel"
+        self._dirty = False
+        self._disk_mtime: float | None = None
+        self._restore: JournalEntry | None = None
+        self._journal_timer = QTimer(self)
+        self._journal_timer.setSingleShot(True)
+        self._journal_timer.setInterval(JOURNAL_DELAY_MS)
+        self._journal_timer.timeout.connect(self.write_journal)
+
+    # -- opening and moving -------------------------------------------------------------------------
+    @property
+    def folder(self) -> Path | None:
+        return self.navigator.folder
+
+    def open(self, path: str | os.PathLike[str], classes: ClassCatalogue) -> bool:
+        """Open a folder, image or labelme JSON with the folder's ``classes``; False if refused."""
+        folder, image = resolve_open_target(path)  # raises ReadError with the path in it
+        if not self.leave():
+            return False
+        self.classes = classes
+        self.states = {}
+        self.navigator.open(folder, image)
+        self.rescan()
+        self.classes_changed.emit()
+        return True
+
+    def rescan(self) -> None:
+        if self.folder is not None:
+            self.tasks.submit(
+                scan_folder,
+                self.folder,
+                list(self.navigator.images),
+                key="scan",
+                on_result=self._on_scan,
+            )
+
+    def go(self, index: int) -> bool:
+        """Save or ask (per the autosave setting), then show image ``index``."""
+        if not 0 <= index < len(self.navigator.images) or index == self.navigator.index:
+            return False
+        if not self.leave():
+            return False
+        return self.navigator.go(index)
+
+    def leave(self) -> bool:
+        """Make it safe to drop the current document: autosave, or ask. False = stay."""
+        doc = self.doc
+        if doc is None or not doc.is_dirty():
+            return True
+        if self.autosave and not self.read_only:
+            return self.save()
+        choice = self.ask_unsaved(doc.path.name if doc.path else "this image", not self.read_only)
+        if choice == "save":
+            return self.save()
+        if choice == "discard":
+            self._journal_timer.stop()
+            self.journal.clear()
+            doc.mark_clean()
+            return True
+        return False
+
+    def _on_loaded(self, item: LoadedImage) -> None:
+        old = self.doc
+        if old is not None:
+            if old.is_dirty() and self.autosave and not self.read_only:
+                self.save()  # edits made while the next image was being read
+            old.changed.disconnect(self._on_doc)
+        self.item, self.read_only = item, ""
+        doc = item.document
+        if doc is None:
+            self.read_only = item.doc_error
+            self.message.emit(
+                f"{item.doc_error}. The file is left as it is; edits to this image cannot be "
+                "saved until it is fixed or removed.",
+                "error",
+            )
+            doc = Document(item.path.name, *item.size, path=json_path_for(item.path))
+        doc.classes = self.classes
+        for shape in doc.shapes:
+            self.classes.ensure(shape.label)
+        self._disk_mtime = _mtime(doc.path)
+        self.selection.clear()
+        self.doc, self._dirty = doc, False
+        doc.changed.connect(self._on_doc)
+        self._journal_timer.stop()
+        self.journal.clear()
+        self.loaded.emit()
+        self.dirty_changed.emit(False)
+        self.classes_changed.emit()
+        if self._restore is not None and item.path.resolve() == self._restore.image_path:
+            self._apply_restore()
+
+    def _on_failed(self, message: str) -> None:
+        self.message.emit(message, "error")
+
+    def _on_doc(self, ev: DocEvent) -> None:
+        doc = self.doc
+        if doc is None:
+            return
+        if ev.kind == "history":
+            dirty = doc.is_dirty()
+            if dirty and not self._journal_timer.isActive():
+                self._journal_timer.start()  # not restarted by later edits: a steady stream of
+                # edits is journaled every JOURNAL_DELAY_MS, not only once the user pauses
+            if dirty != self._dirty:
+                self._dirty = dirty
+                if not dirty:
+                    self._journal_timer.stop()
+                    self.journal.clear()
+                self.dirty_changed.emit(dirty)
+            return
+        if ev.kind in ("inserted", "changed", "reset"):
+            for i in ev.indices or range(len(doc)):
+                if i < len(doc):
+                    self.classes.ensure(doc.shapes[i].label)
+        self.classes_changed.emit()
+
+    # -- saving and the journal ---------------------------------------------------------------------
+    def save(self) -> bool:
+        doc = self.doc
+        if doc is None or doc.path is None:
+            return False
+        if self.read_only:
+            self.message.emit(f"Not saved: {self.read_only}", "error")
+            return False
+        try:
+            write_labelme(doc, doc.path)
+        except LabeldeskError as exc:
+            self.message.emit(f"Not saved: {exc}", "error")
+            return False
+        self._disk_mtime = _mtime(doc.path)
+        self._journal_timer.stop()
+        self.journal.clear()
+        if self.item is not None:
+            labels = tuple(s.label for s in doc.shapes)
+            self.states[self.item.path] = FileState(
+                LABELED if labels else EMPTY, len(labels), labels
+            )
+            self.states_changed.emit()
+        self.message.emit(f"Saved {doc.path.name}", "status")
+        return True
+
+    def write_journal(self) -> None:
+        """Write the unsaved document to the crash journal now (normally debounced)."""
+        doc, item = self.doc, self.item
+        if doc is None or item is None or not doc.is_dirty():
+            return
+        try:
+            self.journal.record(doc, item.path, self._disk_mtime)
+        except LabeldeskError as exc:
+            self.message.emit(f"Crash journal not written: {exc}", "warning")
+
+    def restore(self, entry: JournalEntry) -> None:
+        """Bring back a crashed session's edits (its image must be, or become, current)."""
+        self._restore = entry
+        if self.item is not None and self.item.path.resolve() == entry.image_path:
+            self._apply_restore()
+
+    def _apply_restore(self) -> None:
+        entry, self._restore = self._restore, None
+        doc = self.doc
+        if entry is None or doc is None:
+            return
+        try:
+            saved = entry.document()
+        except LabeldeskError as exc:
+            self.message.emit(f"Cannot restore from the crash journal: {exc}", "error")
+            return
+        with doc.group("Restore unsaved edits"):
+            if len(doc):
+                doc.execute(RemoveShapes(range(len(doc))))
+            if len(saved):
+                doc.execute(AddShapes(list(saved.shapes)))
+        self.journal.discard(entry)
+        note = (
+            " The file changed on disk since; Ctrl+Z shows the disk version."
+            if entry.disk_changed()
+            else ""
+        )
+        self.message.emit(
+            f"Restored {len(saved)} objects of {entry.json_path.name}; save to keep them.{note}",
+            "info",
+        )
+
+    def close(self) -> None:
+        """Stop the workers and end the journal (after :meth:`leave` agreed)."""
+        self._journal_timer.stop()
+        self.images.stop()
+        self.tasks.stop()
+        self.journal.stop()
+
+    # -- classes ------------------------------------------------------------------------------------
+    def counts(self) -> Counter:
+        return Counter(s.label for s in self.doc.shapes) if self.doc is not None else Counter()
+
+    def set_active(self, name: str) -> None:
+        if name in self.classes and name != self.active:
+            self.active = name
+            self.classes_changed.emit()
+
+    def folder_uses(self, name: str) -> int:
+        """How many annotation files other than the open one use class ``name``."""
+        current = self.item.path if self.item is not None else None
+        return sum(1 for p, st in self.states.items() if p != current and name in st.labels)
+
+    def rename_class(self, old: str, new: str) -> int:
+        """Rename a class here (one undo step) and in every file of the folder (background).
+
+        Returns the id of the folder task; ``task_done(RenameReport)`` follows.
+        """
+        new = new.strip()
+        self.tasks.cancel_key("scan")  # a scan that read the old names must not bring them back
+        self.classes.rename(old, new)  # raises LabeldeskError for an empty or taken name
+        if self.active == old:
+            self.active = new
+        doc, here = self.doc, 0
+        if doc is not None:
+            idx = [i for i, s in enumerate(doc.shapes) if s.label == old]
+            if idx:
+                was_clean = not doc.is_dirty()
+                with doc.group(f"Rename class {old} to {new}"):
+                    for i in idx:
+                        doc.execute(EditShape(i, "Rename class", label=new))
+                here = 1
+                if was_clean and not self.read_only:
+                    self.save()
+        self.classes_changed.emit()
+        skip = [doc.path] if doc is not None and doc.path is not None else []
+        return self.tasks.submit(
+            rename_label_in_folder,
+            self.folder,
+            old,
+            new,
+            skip=skip,
+            key=f"rename-{next(_task_ids)}",
+            on_result=lambda report: self._renamed(report, here),
+            on_error=lambda msg: self.message.emit(msg, "error"),
+        )
+
+    def _renamed(self, report: RenameReport, here: int) -> None:
+        if here and self.doc is not None and self.doc.path is not None:
+            report.touched.insert(0, self.doc.path)
+        self.message.emit(report.summary(), "warning" if report.failed else "info")
+        self.rescan()
+        self.task_done.emit(report)
+
+    def delete_class(self, name: str) -> None:
+        here, there = self.counts().get(name, 0), self.folder_uses(name)
+        if here or there:
+            raise LabeldeskError(
+                f"class {name!r} is still used by {here} object(s) in this image and {there} other "
+                "file(s); rename it or change those objects first"
+            )
+        self.classes.remove(name)
+        if self.active == name:
+            self.active = self.classes.names()[0] if len(self.classes) else ""
+        self.classes_changed.emit()
+
+    def _on_scan(self, scan: FolderScan) -> None:
+        if scan.folder != self.folder:
+            return
+        self.states = scan.states
+        for label in scan.label_files:
+            if label:
+                self.classes.ensure(label)
+        self.states_changed.emit()
+        self.classes_changed.emit()
