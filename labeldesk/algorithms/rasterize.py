@@ -130,20 +130,48 @@ def shape_to_mask(
 
 
 def polygons_to_mask(size: Sequence[int], polygons: Iterable[Any]) -> np.ndarray:
-    """Even-odd fill of one or more ``(N, 2)`` polygons (outer rings and holes) into one mask.
+    """Even-odd fill of polygons, each a plain ring or an ``(exterior, holes)`` pair.
 
-    Each polygon is drawn with labelme's rule (outline included); a polygon drawn over an
-    earlier one toggles it, so a hole listed after its outer ring is cut out. Returns ``(H, W)``
-    bool.
+    Every ring is drawn with labelme's rule (outline included) and toggles the pixels it
+    covers, so a hole listed after its outer ring is cut out. An ``(exterior, holes)`` pair
+    (what :func:`labeldesk.algorithms.mask_to_polygons` returns) toggles its exterior and each
+    of its holes the same way. For the output of ``mask_to_polygons(mask, tolerance=0)`` this
+    gives back ``mask`` exactly. Returns ``(H, W)`` bool.
     """
     h, w = _check_size(size)
     out = np.zeros((h, w), dtype=bool)
-    for poly in polygons:
+
+    def toggle(poly: Any) -> None:
         pts = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
         if len(pts) < 3:
             raise ValueError(f"polygons must have at least 3 points, got {len(pts)}")
-        out ^= shape_to_mask((h, w), pts, "polygon")
+        # a ring inside the image is drawn in its own box (the same pixels: the shift is whole
+        # pixels); one that crosses the border is drawn full size, as Pillow clips it
+        x0 = int(np.floor(pts[:, 0].min())) - 1
+        y0 = int(np.floor(pts[:, 1].min())) - 1
+        x1 = int(np.ceil(pts[:, 0].max())) + 2
+        y1 = int(np.ceil(pts[:, 1].max())) + 2
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            out[:] ^= shape_to_mask((h, w), pts, "polygon")
+        else:
+            out[y0:y1, x0:x1] ^= shape_to_mask((y1 - y0, x1 - x0), pts - (x0, y0), "polygon")
+
+    for poly in polygons:
+        if _is_pair(poly):
+            exterior, holes = poly
+            toggle(exterior)
+            for hole in holes:
+                toggle(hole)
+        else:
+            toggle(poly)
     return out
+
+
+def _is_pair(poly: Any) -> bool:
+    """Whether ``poly`` is ``(exterior, holes)`` rather than a plain ``(N, 2)`` ring."""
+    if isinstance(poly, np.ndarray) or len(poly) != 2:
+        return False
+    return np.ndim(poly[0]) == 2
 
 
 def shapes_to_label(
