@@ -70,6 +70,9 @@ def run_app(path: str | None, *, reset_settings: bool = False) -> int:
     theme.apply(settings.theme())
     journal = Journal(default_journal_dir())
     window = MainWindow(settings, journal, theme)
+    from labeldesk.ui.plugins import install_plugins
+
+    install_plugins(window)
     try:
         journal.start()
     except LabeldeskError as exc:

@@ -1,0 +1,373 @@
+"""Training a segmentation network on labeled images, as a generator of progress events.
+
+::
+
+    gen = train(samples, ["disc", "square"], {"max_steps": 500}, seed=0, cancel=event.is_set)
+    for ev in gen: ...                # TrainEvent: "note", "step", "validation"
+    # or: result = run_training(gen)  # drives it and returns the TrainResult
+
+Each step draws a batch of augmented random crops (:class:`.dataset.CropDataset`), and the
+loss is cross-entropy (pixels labeled 255 ignored) + ``dice_weight`` x soft Dice (+ the
+boundary channel's binary cross-entropy when the network has one). AdamW with a linear
+warm-up and cosine decay. Every ``val_every`` steps the held-out images are predicted whole
+(tiled when large) and scored (IoU / Dice per class); training stops early after
+``patience`` validations without improvement of the mean foreground IoU, and the best
+weights are the ones returned. ``cancel`` is checked before every step (and between held-out
+images), so training stops within one step. On CUDA it uses mixed precision; on CPU
+``torch.set_num_threads`` is set for the run (default: the usable cores) and restored after.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from labeldesk.core.errors import ModelError
+from labeldesk.models.device import import_torch, select_device
+from labeldesk.models.seg.config import TrainConfig
+from labeldesk.models.seg.dataset import (
+    CropDataset,
+    Sample,
+    check_trainable,
+    prepare_samples,
+    split_samples,
+)
+from labeldesk.models.seg.metrics import confusion, summarize
+from labeldesk.models.seg.model import SegModel
+from labeldesk.models.seg.networks import build_network, network_config
+from labeldesk.models.seg.prediction import predict_proba
+
+torch = import_torch()
+F = torch.nn.functional
+
+Cancel = Callable[[], bool] | Any  # a callable, or an object with is_set() (threading.Event)
+
+
+@dataclass
+class TrainEvent:
+    """One progress report.
+
+    kind: ``"note"`` (``message`` for the user), ``"step"`` (``loss``, ``lr``) or
+    ``"validation"`` (``mean_iou``, ``iou`` and ``dice`` per class name incl. background,
+    ``best`` when it is the best so far). ``step`` counts optimizer steps from 1,
+    ``total_steps`` is ``max_steps``, ``epoch`` counts passes over the training images, and
+    ``elapsed`` is seconds since training started.
+    """
+
+    kind: str
+    step: int = 0
+    total_steps: int = 0
+    epoch: int = 0
+    elapsed: float = 0.0
+    loss: float | None = None
+    lr: float | None = None
+    mean_iou: float | None = None
+    iou: dict[str, float | None] | None = None
+    dice: dict[str, float | None] | None = None
+    best: bool = False
+    message: str = ""
+
+
+@dataclass
+class TrainResult:
+    """What training returns.
+
+    model: the best weights (or the last ones if never validated) with classes, settings and
+        metrics filled in; None only when cancelled before the first step.
+    metrics: held-out summary of ``model`` (see :func:`.metrics.summarize`) plus ``"step"``;
+        empty if no validation ran.
+    stopped: ``"max_steps"``, ``"early_stopping"`` or ``"cancelled"``.
+    """
+
+    model: SegModel | None
+    metrics: dict[str, Any]
+    stopped: str
+    steps: int
+    seconds: float
+    train_indices: list[int]
+    val_indices: list[int]
+    notes: list[str] = field(default_factory=list)
+    losses: list[tuple[int, float]] = field(default_factory=list)
+    validations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def choose_threads(requested: int | None) -> int:
+    """Threads for CPU training: ``requested`` (or all usable cores), at most the core count."""
+    cores = usable_cores()
+    return max(1, min(requested or cores, cores))
+
+
+def _cancel_fn(cancel: Cancel | None) -> Callable[[], bool]:
+    if cancel is None:
+        return lambda: False
+    if hasattr(cancel, "is_set"):
+        return cancel.is_set
+    if callable(cancel):
+        return lambda: bool(cancel())
+    raise ModelError("cancel must be a callable or an object with is_set()")
+
+
+def _normalisation(samples: Sequence[Sample]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-channel mean and std (0-255 units) over a pixel subsample of ``samples``."""
+    pix = []
+    for s in samples:
+        flat = s.image.reshape(-1, 3)
+        step = max(1, len(flat) // 20000)
+        pix.append(flat[::step].astype(np.float64))
+    allpix = np.concatenate(pix)
+    mean = allpix.mean(axis=0)
+    std = np.maximum(allpix.std(axis=0), 1.0)
+    return tuple(round(float(v), 4) for v in mean), tuple(round(float(v), 4) for v in std)
+
+
+def _loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    bounds: torch.Tensor | None,
+    k: int,
+    cfg: TrainConfig,
+) -> torch.Tensor:
+    logits = logits.float()
+    seg = logits[:, :k]
+    loss = F.cross_entropy(seg, labels, ignore_index=255)
+    if cfg.dice_weight > 0:
+        valid = (labels != 255).unsqueeze(1).float()
+        probs = torch.softmax(seg, dim=1) * valid
+        onehot = (
+            F.one_hot(torch.where(labels == 255, 0, labels), k).permute(0, 3, 1, 2).float() * valid
+        )
+        inter = (probs * onehot).sum(dim=(0, 2, 3))
+        denom = probs.sum(dim=(0, 2, 3)) + onehot.sum(dim=(0, 2, 3))
+        loss = loss + cfg.dice_weight * (1 - ((2 * inter + 1) / (denom + 1)).mean())
+    if bounds is not None:
+        valid = bounds != 255
+        if valid.any():
+            # BCE plus soft Dice: BCE alone on thin edges learns to say "no edge" everywhere,
+            # a positive class weight instead blurs the edges over whole objects
+            target = bounds[valid].float()
+            edge_logits = logits[:, k][valid]
+            p = torch.sigmoid(edge_logits)
+            dice = 1 - (2 * (p * target).sum() + 1) / (p.sum() + target.sum() + 1)
+            bce = F.binary_cross_entropy_with_logits(edge_logits, target)
+            loss = loss + cfg.boundary_weight * (bce + dice)
+    return loss
+
+
+def _validate(
+    model: SegModel, samples: Sequence[Sample], cfg: TrainConfig, cancelled: Callable[[], bool]
+) -> dict[str, Any] | None:
+    """Held-out summary, or None when cancelled part way."""
+    k = len(model.class_names) + 1
+    conf = np.zeros((k, k), np.int64)
+    try:
+        for s in samples:
+            if cancelled():
+                return None
+            probs, _ = predict_proba(model, s.image, tile_size=cfg.tile_size, cancel=cancelled)
+            conf += confusion(probs.argmax(axis=0), s.label, k)
+    except InterruptedError:
+        return None
+    return summarize(conf, model.class_names)
+
+
+def train(
+    samples: Sequence[Any],
+    class_names: Sequence[str],
+    config: TrainConfig | Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    device: str = "auto",
+    cancel: Cancel | None = None,
+) -> Generator[TrainEvent, None, TrainResult]:
+    """Train a segmentation model; yields :class:`TrainEvent`, returns :class:`TrainResult`.
+
+    Args:
+        samples: ``(image, label[, instances])`` tuples or :class:`.dataset.Sample` (see
+            :mod:`.dataset` for shapes and values).
+        class_names: the K classes; label value ``i`` is ``class_names[i - 1]``.
+        config: a :class:`.config.TrainConfig` or a partial dict of its fields.
+        seed: makes the split, the crops and the initial weights reproducible.
+        device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"`` or ``"mps"``.
+        cancel: a callable returning True, or a ``threading.Event``, to stop.
+
+    Raises:
+        TrainingDataError: the data cannot train a model (too few images, nothing to learn,
+            bad label maps); raised at the first ``next()``, before any work.
+        ModelError: a bad setting, an unavailable device, divergence or out of memory.
+    """
+    cfg = TrainConfig.from_dict(config)
+    cfg.validate()
+    names = [str(c) for c in class_names]
+    cancelled = _cancel_fn(cancel)
+    data, notes = prepare_samples(samples, names)
+    notes += check_trainable(data, names, min_images=cfg.min_images)
+    arch = network_config({**cfg.arch, "num_classes": len(names) + 1, "in_channels": 3})
+    dev = select_device(device)
+    start = time.perf_counter()
+    old_threads = torch.get_num_threads()
+    threads = choose_threads(cfg.threads)
+    if dev.type == "cpu":
+        torch.set_num_threads(threads)
+    try:
+        train_idx, val_idx = split_samples(data, cfg.val_fraction, seed)
+        train_set = [data[i] for i in train_idx]
+        val_set = [data[i] for i in val_idx]
+        torch.manual_seed(seed)
+        network = build_network(arch).to(dev, memory_format=torch.channels_last)
+        mean, std = _normalisation(train_set)
+        model = SegModel(network, names, arch, mean=mean, std=std)  # type: ignore[arg-type]
+        crop = math.ceil(cfg.crop_size / model.stride) * model.stride
+        crops = CropDataset(train_set, crop, cfg.augment, seed=seed + 1, boundary=arch["boundary"])
+        steps_per_epoch = max(1, math.ceil(crops.crops_per_epoch() / cfg.batch_size))
+        where = f"CPU with {threads} thread(s)" if dev.type == "cpu" else str(dev)
+        notes.append(
+            f"training on {len(train_set)} image(s), validating on {len(val_set)}, {where}, "
+            f"{arch['arch']} network, {crop}x{crop} crops"
+        )
+        for note in notes:
+            yield TrainEvent("note", total_steps=cfg.max_steps, message=note)
+
+        opt = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        warmup = max(1, min(100, cfg.max_steps // 20))
+
+        def lr_at(step: int) -> float:
+            if step <= warmup:
+                return step / warmup
+            t = (step - warmup) / max(1, cfg.max_steps - warmup)
+            return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+        use_amp = cfg.amp and dev.type == "cuda"
+        amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+        mean_t = torch.tensor(mean, device=dev).view(1, 3, 1, 1)
+        std_t = torch.tensor(std, device=dev).view(1, 3, 1, 1)
+        k = len(names) + 1
+
+        best_score, best_state, best_metrics = -1.0, None, {}
+        since_best, stopped, step = 0, "max_steps", 0
+        losses: list[tuple[int, float]] = []
+        validations: list[dict[str, Any]] = []
+        network.train()
+        for step in range(1, cfg.max_steps + 1):
+            if cancelled():
+                stopped, step = "cancelled", step - 1
+                break
+            imgs, labs, bnds = crops.batch(cfg.batch_size)
+            x = torch.from_numpy(imgs).to(dev).permute(0, 3, 1, 2).float()
+            x = ((x - mean_t) / std_t).contiguous(memory_format=torch.channels_last)
+            y = torch.from_numpy(labs).to(dev).long()
+            b = torch.from_numpy(bnds).to(dev) if bnds is not None else None
+            try:
+                with torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=use_amp):
+                    loss = _loss(network(x), y, b, k, cfg)
+                opt.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+            except torch.cuda.OutOfMemoryError as exc:
+                raise ModelError(
+                    f"out of memory on {dev} with batch size {cfg.batch_size} and "
+                    f"{crop}x{crop} crops; lower them"
+                ) from exc
+            sched.step()
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                raise ModelError(
+                    f"training diverged (loss {value} at step {step}); lower the learning rate"
+                )
+            losses.append((step, value))
+            epoch = (step - 1) // steps_per_epoch + 1
+            elapsed = time.perf_counter() - start
+            lr = opt.param_groups[0]["lr"]
+            yield TrainEvent("step", step, cfg.max_steps, epoch, elapsed, loss=value, lr=lr)
+
+            if step % cfg.val_every == 0 or step == cfg.max_steps:
+                summary = _validate(model, val_set, cfg, cancelled)
+                network.train()
+                if summary is None:
+                    stopped = "cancelled"
+                    break
+                score = summary["mean_iou"]
+                improved = score > best_score + cfg.min_delta or best_state is None
+                if improved:
+                    best_score, since_best = score, 0
+                    best_state = copy.deepcopy(network.state_dict())
+                    best_metrics = {"step": step, **summary}
+                else:
+                    since_best += 1
+                validations.append({"step": step, **summary})
+                yield TrainEvent(
+                    "validation",
+                    step,
+                    cfg.max_steps,
+                    epoch,
+                    time.perf_counter() - start,
+                    mean_iou=score,
+                    iou=summary["iou"],
+                    dice=summary["dice"],
+                    best=improved,
+                )
+                if cfg.patience and since_best >= cfg.patience:
+                    stopped = "early_stopping"
+                    break
+    finally:
+        if dev.type == "cpu":
+            torch.set_num_threads(old_threads)
+
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    network.eval()
+    seconds = time.perf_counter() - start
+    model.metrics = best_metrics
+    model.training = {
+        **cfg.to_dict(),
+        "seed": seed,
+        "steps_done": step,
+        "stopped": stopped,
+        "device": str(dev),
+        "threads": threads if dev.type == "cpu" else None,
+        "train_images": len(train_set),
+        "val_images": len(val_set),
+        "seconds": round(seconds, 2),
+    }
+    return TrainResult(
+        model if step > 0 else None,
+        best_metrics,
+        stopped,
+        step,
+        seconds,
+        train_idx,
+        val_idx,
+        notes,
+        losses,
+        validations,
+    )
+
+
+def run_training(
+    gen: Generator[TrainEvent, None, TrainResult],
+    on_event: Callable[[TrainEvent], None] | None = None,
+) -> TrainResult:
+    """Drive a :func:`train` generator to the end, passing each event to ``on_event``."""
+    while True:
+        try:
+            ev = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if on_event is not None:
+            on_event(ev)
