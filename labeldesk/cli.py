@@ -41,6 +41,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"labeldesk {__version__}")
     parser.add_argument("--reset-settings", action="store_true", help="start with default settings")
+    parser.add_argument("--exit-when-idle", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -76,7 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _gui_parser().parse_args(argv)
     from labeldesk.ui.app import run_app
 
-    return run_app(args.path, reset_settings=args.reset_settings)
+    return run_app(
+        args.path, reset_settings=args.reset_settings, exit_when_idle=args.exit_when_idle
+    )
 
 
 def gui_main() -> None:

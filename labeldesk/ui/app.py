@@ -45,10 +45,11 @@ def _report_to(window):
     return hook
 
 
-def run_app(path: str | None, *, reset_settings: bool = False) -> int:
+def run_app(path: str | None, *, reset_settings: bool = False, exit_when_idle: bool = False) -> int:
     """Run the GUI on ``path`` (a folder, image or labelme JSON; None: the bundled sample).
 
     Returns the process exit code. Settings are wiped first with ``reset_settings``.
+    ``exit_when_idle`` quits once the first image is shown (a smoke test for packaged builds).
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("labeldesk")
@@ -91,6 +92,8 @@ def run_app(path: str | None, *, reset_settings: bool = False) -> int:
                 return
         window.open_path(target)
         window.offer_recovery()
+        if exit_when_idle:
+            QTimer.singleShot(0, window.close)
 
     QTimer.singleShot(0, start)
     return int(app.exec())
