@@ -1,0 +1,337 @@
+"""``labeldesk train SRC_DIR [--out MODEL] [--classes a,b] [--steps N] [--arch unet|deeplab] ...``.
+
+Trains a segmentation network on every labeled image of SRC_DIR (labelme JSON next to the
+images, rasterized as the VOC export draws them), holds some images out, and writes the best
+weights as ``MODEL.pt`` plus ``MODEL.json`` (classes, settings, held-out metrics). The default
+``--out`` is ``SRC_DIR/.labeldesk/model.pt``, where the app's auto-segment finds it.
+
+On a terminal a progress bar shows on stderr; otherwise only the summary is printed (stdout):
+per-class IoU and Dice on the held-out images. Exit code 0 on success, 1 when the data or a
+setting cannot train a model (the message says why), 2 for bad arguments, 130 when
+interrupted (Ctrl+C; nothing is written then).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from labeldesk.core.errors import ModelError
+
+SPECIAL_LABELS = ("__ignore__", "_background_")
+DEFAULT_OUT = Path(".labeldesk") / "model.pt"
+
+
+def parse_classes(text: str) -> list[str]:
+    """``"a, b,c"`` -> ``["a", "b", "c"]``; raises ModelError for empty or repeated names."""
+    names = [c.strip() for c in text.split(",")]
+    if not text.strip() or any(not c for c in names):
+        raise ModelError(f"--classes {text!r}: give comma-separated class names, none empty")
+    repeated = sorted({c for c in names if names.count(c) > 1})
+    if repeated:
+        raise ModelError(f"--classes {text!r}: {', '.join(map(repr, repeated))} given twice")
+    special = [c for c in names if c in SPECIAL_LABELS]
+    if special:
+        raise ModelError(f"--classes: {', '.join(special)} is a reserved label, not a class")
+    return names
+
+
+def folder_classes(folder: Path) -> list[str]:
+    """Labels of the shapes in the labelme JSON files of ``folder``, sorted by name.
+
+    Files that are not labelme JSON are passed over here (training reports them).
+    """
+    labels: set[str] = set()
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        shapes = data.get("shapes") if isinstance(data, dict) else None
+        if not isinstance(shapes, list):
+            continue
+        for shape in shapes:
+            label = shape.get("label") if isinstance(shape, dict) else None
+            if isinstance(label, str) and label.strip() and label not in SPECIAL_LABELS:
+                labels.add(label)
+    return sorted(labels)
+
+
+def check_output(out: Path, classes: Sequence[str], *, force: bool) -> None:
+    """Refuse to overwrite a file that is not a labeldesk model, or (without ``force``) a
+    model trained on other classes.
+
+    Raises:
+        ModelError: naming the file and what is in the way.
+    """
+    from labeldesk.models.seg.model import FORMAT, model_paths
+
+    weights, sidecar = model_paths(out)
+    if weights.suffix != ".pt":
+        raise ModelError(f"--out {out}: the model name must end in .pt or .json")
+    for path in (weights, sidecar):
+        if path.is_dir():
+            raise ModelError(f"--out {out}: {path} is a folder")
+    if not sidecar.exists():
+        if weights.exists():
+            raise ModelError(
+                f"--out {out}: {weights} exists without a model description; not overwriting it"
+            )
+        return
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        meta = None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(
+            f"--out {out}: {sidecar} exists and is not a labeldesk model (a labelme file?); "
+            "choose another name"
+        )
+    old = [str(c) for c in meta.get("classes") or []]
+    if sorted(old) != sorted(classes) and not force:
+        raise ModelError(
+            f"--out {out}: the model there was trained on classes {old}, these labels have "
+            f"{list(classes)}; use --force to replace it, or choose another --out"
+        )
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (``stream`` is a TTY); silent otherwise."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream = total, stream
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self.loss: float | None = None
+        self.iou: float | None = None
+        self.best: float | None = None
+        self._last = 0.0
+        self._width = 0
+
+    def update(self, ev: Any) -> None:
+        if ev.kind == "step":
+            self.loss = ev.loss
+        elif ev.kind == "validation":
+            self.iou = ev.mean_iou
+            self.best = ev.mean_iou if ev.best else self.best
+        if not self.enabled or ev.kind == "note":
+            return
+        now = time.perf_counter()
+        if ev.kind == "step" and now - self._last < 0.1 and ev.step < self.total:
+            return
+        self._last = now
+        width = 28
+        filled = int(width * ev.step / max(self.total, 1))
+        parts = [f"\rtrain [{'#' * filled}{'.' * (width - filled)}] {ev.step}/{self.total}"]
+        if self.loss is not None:
+            parts.append(f"loss {self.loss:.3f}")
+        if self.iou is not None:
+            parts.append(f"val IoU {self.iou:.3f} (best {self.best or 0:.3f})")
+        parts.append(f"{ev.elapsed:.0f} s")
+        line = " ".join(parts)
+        self._width = max(self._width, len(line))
+        self.stream.write(line.ljust(self._width))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def metrics_table(metrics: dict[str, Any], class_names: Sequence[str]) -> list[str]:
+    """Lines of a per-class IoU / Dice table (``-`` where a class had no pixels)."""
+
+    def fmt(v: float | None) -> str:
+        return "   -  " if v is None else f"{v:6.3f}"
+
+    iou, dice = metrics.get("iou", {}), metrics.get("dice", {})
+    width = max(10, *(len(c) for c in class_names))
+    lines = [f"  {'class':<{width}}  {'IoU':>6}  {'Dice':>6}"]
+    for name in ("background", *class_names):
+        lines.append(f"  {name:<{width}}  {fmt(iou.get(name))}  {fmt(dice.get(name))}")
+    mean_iou, mean_dice = metrics.get("mean_iou"), metrics.get("mean_dice")
+    lines.append(f"  {'mean':<{width}}  {fmt(mean_iou)}  {fmt(mean_dice)}   (foreground classes)")
+    return lines
+
+
+def summary_lines(result: Any, classes: Sequence[str], weights: Path, sidecar: Path) -> list[str]:
+    training = result.model.training
+    where = training.get("device", "?")
+    if training.get("threads"):
+        where += f", {training['threads']} thread(s)"
+    stopped = {
+        "max_steps": "reached --steps",
+        "early_stopping": "stopped early: validation IoU stopped improving",
+        "cancelled": "stopped",
+    }.get(result.stopped, result.stopped)
+    arch = result.model.arch
+    lines = [
+        f"trained {arch['arch']} (width {arch.get('width')}) on {training.get('train_images')} "
+        f"image(s), {training.get('val_images')} held out: {result.steps} steps in "
+        f"{result.seconds:.1f} s on {where}; {stopped}",
+    ]
+    if result.metrics:
+        lines.append(f"held-out scores of the saved weights (step {result.metrics.get('step')}):")
+        lines += metrics_table(result.metrics, classes)
+    lines.append(f"saved {weights} and {sidecar.name}")
+    return lines
+
+
+class TrainCommand:
+    help = "train a segmentation model on the labeled images of a folder"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("src", metavar="SRC_DIR", help="folder of images with labelme JSON")
+        parser.add_argument(
+            "--out",
+            metavar="MODEL",
+            help="model file to write (MODEL.pt + MODEL.json); default "
+            "SRC_DIR/.labeldesk/model.pt, where the app finds it",
+        )
+        parser.add_argument(
+            "--classes",
+            metavar="A,B,...",
+            help="classes to learn, in output order (default: every label used, by name)",
+        )
+        parser.add_argument(
+            "--steps", metavar="N", type=_positive, default=3000, help="most steps (3000)"
+        )
+        parser.add_argument("--arch", choices=("unet", "deeplab"), default="unet")
+        parser.add_argument(
+            "--width", metavar="N", type=_positive, help="network width (default 16)"
+        )
+        parser.add_argument(
+            "--boundary",
+            action="store_true",
+            help="learn object edges too, to split touching objects of one class",
+        )
+        parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+        parser.add_argument(
+            "--seed", metavar="N", type=int, default=0, help="split, crops and weights (0)"
+        )
+        parser.add_argument(
+            "--threads", metavar="N", type=_positive, help="CPU threads (default: all cores)"
+        )
+        parser.add_argument(
+            "--crop-size", metavar="N", type=_positive, default=256, help="training crop (256)"
+        )
+        parser.add_argument(
+            "--batch-size", metavar="N", type=_positive, default=8, help="crops per step (8)"
+        )
+        parser.add_argument(
+            "--lr", metavar="LR", type=float, default=2e-3, help="learning rate (0.002)"
+        )
+        parser.add_argument(
+            "--val-every",
+            metavar="N",
+            type=_positive,
+            default=100,
+            help="validate every N steps (100)",
+        )
+        parser.add_argument(
+            "--patience",
+            metavar="N",
+            type=_non_negative,
+            default=6,
+            help="stop after N validations without improvement; 0 never stops early (6)",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="replace a model at --out that was trained on other classes",
+        )
+
+    def run(self, args: argparse.Namespace) -> int:
+        return train_folder(args, progress=sys.stderr, out=sys.stdout)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> int:
+    """Run ``labeldesk train`` with parsed ``args``; returns the exit code.
+
+    Raises:
+        LabeldeskError: bad data or settings (the CLI prints it and exits 1).
+    """
+    from labeldesk.models.seg.dataset import TrainingDataError
+    from labeldesk.models.seg.folder import samples_from_folder
+
+    src = Path(args.src)
+    if not src.is_dir():
+        raise TrainingDataError(f"{src}: not a folder")
+    classes = parse_classes(args.classes) if args.classes else folder_classes(src)
+    if not classes:
+        raise TrainingDataError(
+            f"{src}: no labeled shapes found in its labelme JSON files; label some images first"
+        )
+    out_path = Path(args.out) if args.out else src / DEFAULT_OUT
+    check_output(out_path, classes, force=args.force)
+    samples, notes = samples_from_folder(src, classes)
+
+    from labeldesk.models.seg.model import save_model
+    from labeldesk.models.seg.training import train
+
+    arch: dict[str, Any] = {"arch": args.arch}
+    if args.width:
+        arch["width"] = args.width
+    if args.boundary:
+        arch["boundary"] = True
+    config = {
+        "arch": arch,
+        "max_steps": args.steps,
+        "crop_size": args.crop_size,
+        "batch_size": args.batch_size,
+        "val_every": min(args.val_every, args.steps),
+        "patience": args.patience,
+        "threads": args.threads,
+        "lr": args.lr,
+    }
+    print(f"classes: {', '.join(classes)}", file=progress)
+    for note in notes:
+        print(f"note: {note}", file=progress)
+    gen = train(samples, classes, config, seed=args.seed, device=args.device)
+    bar = ProgressBar(args.steps, progress)
+    try:
+        while True:
+            try:
+                ev = next(gen)
+            except StopIteration as stop:
+                result = stop.value
+                break
+            if ev.kind == "note" and ev.message not in notes:
+                print(f"note: {ev.message}", file=progress)
+            bar.update(ev)
+    finally:
+        gen.close()
+        bar.close()
+    if result.model is None:
+        raise ModelError("training stopped before the first step; no model was written")
+    weights, sidecar = save_model(result.model, out_path)
+    print("\n".join(summary_lines(result, classes, weights, sidecar)), file=out)
+    return 0
+
+
+COMMAND = TrainCommand()
