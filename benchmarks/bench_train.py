@@ -8,6 +8,17 @@ Prints, for each CPU thread count asked for (and CUDA with --device cuda):
   0.02 of it. Median over ``--runs`` seeds.
 - prediction images/second at 1024x768: ``predict`` (labels + confidence) and
   ``predict_instances`` (plus connected components and uncertainty), median of ``--repeats``.
+- instances at 1024x768 with about 100 objects (a mosaic of 128-pixel synthetic tiles):
+  ``instances_from_labels`` on the true label map (plain, and split by a boundary map), the
+  cost of building every instance's full mask, turning instances into proposals through the
+  full mask (``labeldesk.models.proposals.model_proposals`` today) or from the crop, and
+  ``predict_instances`` with a tiny U-Net trained here on 128-pixel images (first thread
+  count). Measured on this shared 2-CPU machine (load 1.6-2.4), 1 thread, median of 15, the
+  old full-mask code (git HEAD before the change) run alternately in the same process:
+  instances_from_labels 58 -> 14 ms for 100 instances; with the boundary watershed
+  112 -> 44 ms; instances + proposals 70 ms (full masks, from_mask) -> 14 ms (crops).
+  predict_instances + proposals with the tiny U-Net (147 instances): 355 -> 266-277 ms, of
+  which the network is most (predict_proba ~250-300 ms; noisy under this load).
 
 Usage: .venv/bin/python benchmarks/bench_train.py [--runs 3] [--threads 1 2] [--device cpu]
 On a shared machine the figures are only as quiet as the machine; the load average is printed.
@@ -22,6 +33,7 @@ import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from labeldesk.models.device import import_torch  # noqa: E402
@@ -126,6 +138,85 @@ def bench_prediction(args) -> None:
             )
 
 
+def mosaic(tiles_y: int, tiles_x: int, tile: int, seed: int):
+    """An image of ``tiles_y x tiles_x`` synthetic ``tile``-pixel samples (about 2 objects
+    each): ``(image (H, W, 3) uint8, label (H, W) uint8, instances (H, W) int32)``."""
+    samples = make_samples(tiles_y * tiles_x, tile, seed=seed, max_objects=3)
+    rows_i, rows_l, rows_n = [], [], []
+    top = 0
+    for r in range(tiles_y):
+        row = samples[r * tiles_x : (r + 1) * tiles_x]
+        rows_i.append(np.concatenate([s.image for s in row], axis=1))
+        rows_l.append(np.concatenate([s.label for s in row], axis=1))
+        ins = []
+        for s in row:
+            ins.append(np.where(s.instances > 0, s.instances + top, 0))
+            top += int(s.instances.max())
+        rows_n.append(np.concatenate(ins, axis=1))
+    return np.concatenate(rows_i), np.concatenate(rows_l), np.concatenate(rows_n).astype(np.int32)
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def bench_instances(args) -> None:
+    """Label map -> instances -> proposals at 1024x768 with about 100 objects."""
+    from labeldesk.models.proposals import Proposal
+    from labeldesk.models.seg.instances import instances_from_labels
+
+    image, label, truth = mosaic(6, 8, 128, seed=11)
+    assert image.shape == (768, 1024, 3)
+    rng = np.random.default_rng(0)
+    conf = rng.uniform(0.5, 1.0, label.shape).astype(np.float32)
+    edges = cv2.morphologyEx(truth.astype(np.float32), cv2.MORPH_GRADIENT, np.ones((3, 3)))
+    boundary = np.where(edges > 0, 0.9, 0.05).astype(np.float32)
+    names = list(CLASS_NAMES)
+    objs = instances_from_labels(label, names, confidence=conf)
+    print(f"\n== instances at 1024x768: {int(truth.max())} objects (median of {args.repeats}) ==")
+
+    def to_proposals(objs, fast: bool) -> list:
+        if fast:
+            return [Proposal(o.crop, o.origin, o.class_name, o.score, "model") for o in objs]
+        return [Proposal.from_mask(o.mask, o.class_name, o.score, "model") for o in objs]
+
+    plain = median_ms(lambda: instances_from_labels(label, names, confidence=conf), args.repeats)
+    split = median_ms(
+        lambda: instances_from_labels(label, names, confidence=conf, boundary=boundary),
+        args.repeats,
+    )
+    full = median_ms(lambda: [o.mask for o in objs], args.repeats)
+    conv_full = median_ms(lambda: to_proposals(objs, False), args.repeats)
+    conv_crop = median_ms(lambda: to_proposals(objs, True), args.repeats)
+    print(f"  instances_from_labels: {plain:.1f} ms ({len(objs)} instances)")
+    print(f"  instances_from_labels with a boundary map (watershed split): {split:.1f} ms")
+    print(f"  every instance's full (H, W) mask: {full:.1f} ms")
+    print(f"  to proposals via the full mask (Proposal.from_mask(inst.mask)): {conv_full:.1f} ms")
+    print(f"  to proposals from the crop (Proposal(inst.crop, inst.origin)): {conv_crop:.1f} ms")
+
+    # the whole path with a real model: tiny U-Net trained on 128-pixel synthetic images
+    torch.set_num_threads(args.threads[0])
+    cfg = {"arch": TRAIN_ARCH, "crop_size": 64, "batch_size": 8, "lr": 0.005,
+           "max_steps": 300, "val_every": 300, "patience": 0, "threads": args.threads[0]}  # fmt: skip
+    samples = make_samples(20, 128, seed=1, max_objects=3)
+    model = seg.run_training(seg.train(samples, CLASS_NAMES, cfg, seed=0, device="cpu")).model
+    pred = seg.predict_instances(model, image)
+    proba = median_ms(lambda: seg.predict_proba(model, image), args.repeats)
+    total = median_ms(lambda: seg.predict_instances(model, image), args.repeats)
+    conv = median_ms(lambda: to_proposals(pred.instances, True), args.repeats)
+    print(
+        f"  predict_instances, tiny U-Net trained here, {args.threads[0]} thread(s): {total:.0f} ms"
+        f" ({len(pred.instances)} instances; predict_proba alone {proba:.0f} ms), + proposals "
+        f"{conv:.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="training runs (seeds) per setting")
@@ -137,12 +228,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-prediction", action="store_true")
+    parser.add_argument("--skip-instances", action="store_true")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")
     if not args.skip_training:
         bench_training(args)
     if not args.skip_prediction:
         bench_prediction(args)
+    if not args.skip_instances:
+        bench_instances(args)
     print(f"\nload average at the end {os.getloadavg()}")
 
 

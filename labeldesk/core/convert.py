@@ -2,6 +2,10 @@
 annotation object: a polygon when it is a single part without holes, else a mask object.
 
 One accepted result is one object, so it stays one instance in every export.
+
+The work is done on the mask's bounding box, so its cost follows the size of the object, not
+of the image (a 400 px disc in a 4000x3000 mask: a few ms); a mask of several parts, or of
+one part with holes, becomes a mask object without tracing any contour.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import cv2
 import numpy as np
 
 from labeldesk.algorithms.contours import mask_to_polygons
+from labeldesk.algorithms.postprocess import check_binary
 from labeldesk.core.shapes import Shape
 
 
@@ -24,6 +29,28 @@ def clean_parts(mask: np.ndarray, *, min_area: int) -> np.ndarray:
     return keep[comp]
 
 
+def _box(m: np.ndarray) -> tuple[int, int, int, int] | None:
+    """``(x0, y0, x1, y1)`` (exclusive ends) around the set pixels of a bool mask, or None."""
+    x, y, w, h = cv2.boundingRect(m.view(np.uint8))
+    return None if w == 0 or h == 0 else (x, y, x + w, y + h)
+
+
+def _parts(m: np.ndarray, min_area: int) -> tuple[np.ndarray, int]:
+    """``(m without parts under min_area px, number of 8-connected parts left)``."""
+    n, comp, stats, _ = cv2.connectedComponentsWithStats(m.view(np.uint8), connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(1, min_area)
+    kept = int(keep.sum())
+    return (m if kept == n - 1 else keep[comp]), kept
+
+
+def _has_hole(part: np.ndarray) -> bool:
+    """Whether a one-part bool mask encloses background (4-connected, not reaching the edge)."""
+    background = np.pad(~part, 1, constant_values=True).view(np.uint8)
+    n, _ = cv2.connectedComponents(background, connectivity=4)
+    return n > 2  # label 0 is the part, 1 the outside
+
+
 def mask_to_shape(
     mask: np.ndarray,
     label: str,
@@ -35,18 +62,25 @@ def mask_to_shape(
     """One object for an ``(H, W)`` bool mask in image coordinates, or None when empty.
 
     Parts smaller than ``min_area`` pixels are dropped first. A single part without holes
-    becomes a polygon simplified with ``tolerance`` pixels; anything else (several parts,
-    holes) becomes a labelme mask object cropped to its box, which keeps every pixel.
+    becomes a polygon simplified with ``tolerance`` pixels (vertices at pixel centres,
+    ``(N, 2)`` float ``(x, y)``); anything else (several parts, holes) becomes a labelme mask
+    object cropped to its box (``points`` = inclusive box corners), which keeps every pixel.
     """
-    m = clean_parts(mask, min_area=min_area)
-    polygons = mask_to_polygons(m, tolerance=tolerance)
-    if not polygons:
+    m = np.ascontiguousarray(check_binary(mask), dtype=bool)
+    box = _box(m)
+    if box is None:
         return None
-    if len(polygons) == 1 and not polygons[0].holes and len(polygons[0].exterior) >= 3:
-        pts = polygons[0].exterior
-        if len(np.unique(pts, axis=0)) >= 3:
-            return Shape(label, pts, "polygon", group_id=group_id)
-    ys, xs = np.nonzero(m)
-    x1, y1, x2, y2 = int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
-    crop = m[y1 : y2 + 1, x1 : x2 + 1].copy()
-    return Shape(label, [[x1, y1], [x2, y2]], "mask", mask=crop, group_id=group_id)
+    x0, y0, x1, y1 = box
+    crop, parts = _parts(np.ascontiguousarray(m[y0:y1, x0:x1]), min_area)
+    if parts == 0:
+        return None
+    if parts == 1 and not _has_hole(crop):
+        polygons = mask_to_polygons(crop, tolerance=tolerance)
+        if len(polygons) == 1 and not polygons[0].holes and len(polygons[0].exterior) >= 3:
+            pts = polygons[0].exterior
+            if len(np.unique(pts, axis=0)) >= 3:
+                return Shape(label, pts + (x0, y0), "polygon", group_id=group_id)
+    bx0, by0, bx1, by1 = _box(crop) or (0, 0, 0, 0)
+    cropped = crop[by0:by1, bx0:bx1].copy()
+    corners = [[x0 + bx0, y0 + by0], [x0 + bx1 - 1, y0 + by1 - 1]]
+    return Shape(label, corners, "mask", mask=cropped, group_id=group_id)

@@ -4,7 +4,10 @@
 plugin would, see :mod:`labeldesk.ui.builtin_actions`). :class:`ActionManager` turns them
 into QActions for one window, puts every action in its menu (so every binding is
 discoverable), fills the toolbars, applies user key bindings over the defaults, and repaints
-the icons when the theme changes. Handlers are called with the window.
+the icons when the theme changes. Handlers are called with the window. A plugin takes over
+an action declared before it (a built-in tool's plain entry, say) with
+:meth:`ActionRegistry.replace` before the window is built, or :meth:`ActionManager.replace`
+in a built window.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import qtawesome as qta
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
 MENUS = ("File", "Edit", "View", "Tools", "Classes", "Help")
@@ -68,6 +71,23 @@ class ActionRegistry:
             )
         self._specs[spec.id] = spec
         return spec
+
+    def replace(self, spec: ActionSpec) -> ActionSpec:
+        """Make ``spec`` the declaration of its id, which must be registered already (a
+        plugin taking over a built-in action); it keeps its place in the menu order.
+        Returns the declaration it replaces."""
+        if spec.id not in self._specs:
+            raise ValueError(f"action {spec.id!r} is not registered; register() it instead")
+        if spec.menu not in MENUS:
+            raise ValueError(
+                f"action {spec.id!r}: menu must be one of {', '.join(MENUS)}, got {spec.menu!r}"
+            )
+        old = self._specs[spec.id]
+        self._specs[spec.id] = spec
+        return old
+
+    def __contains__(self, action_id: object) -> bool:
+        return action_id in self._specs
 
     def __iter__(self):
         return iter(self._specs.values())
@@ -126,7 +146,10 @@ class ActionManager(QObject):
             if group is None:
                 group = self._groups[spec.group] = QActionGroup(self.window)
             group.addAction(action)
-        action.triggered.connect(lambda _checked=False, s=spec: s.handler(self.window))
+        # the handler is looked up when triggered, so replace() can change it
+        action.triggered.connect(
+            lambda _checked=False, i=spec.id: self.registry[i].handler(self.window)
+        )
         self.window.addAction(action)  # shortcuts work even with the menu bar hidden
         self.actions[spec.id] = action
         return action
@@ -137,7 +160,7 @@ class ActionManager(QObject):
     def add(self, spec: ActionSpec) -> QAction:
         """Create the QAction of ``spec`` (registered already) in a built window: in its menu,
         its toolbar, with its keys (the user's binding when one is saved) and themed icon."""
-        if spec.id not in self.registry._specs:
+        if spec.id not in self.registry:
             self.registry.register(spec)
         if spec.id in self.actions:
             return self.actions[spec.id]
@@ -146,6 +169,47 @@ class ActionManager(QObject):
             self.menus[spec.menu].addAction(action)
         if spec.toolbar in self.toolbars:
             self.toolbars[spec.toolbar].addAction(action)
+        self._apply_keys_and_icon(spec, action)
+        return action
+
+    def replace(self, spec: ActionSpec) -> QAction:
+        """Take over the action ``spec.id`` with ``spec`` (a plugin replacing a built-in
+        declaration), or :meth:`add` it when there is none. The QAction stays the same object
+        (connections to it keep working) and takes the new text, tip, handler, default keys
+        (a binding the user saved still wins), icon, checkability, group, menu and toolbar."""
+        if spec.id not in self.actions:
+            return self.add(spec)
+        old = self.registry.replace(spec)
+        action = self.actions[spec.id]
+        action.setText(spec.text)
+        action.setToolTip(spec.tip or spec.text.replace("&", ""))
+        action.setCheckable(spec.checkable)
+        if old.group != spec.group:
+            if old.group in self._groups:
+                self._groups[old.group].removeAction(action)
+            if spec.group:
+                group = self._groups.get(spec.group)
+                if group is None:
+                    group = self._groups[spec.group] = QActionGroup(self.window)
+                group.addAction(action)
+        for where, was, now in (
+            (self.menus, old.menu, spec.menu),
+            (self.toolbars, old.toolbar, spec.toolbar),
+        ):
+            if was != now:
+                if was in where:
+                    where[was].removeAction(action)
+                if now in where:
+                    where[now].addAction(action)
+        if spec.enabled_when is None:
+            action.setEnabled(True)
+        if not spec.icon:
+            action.setIcon(QIcon())
+        self._apply_keys_and_icon(spec, action)
+        return action
+
+    def _apply_keys_and_icon(self, spec: ActionSpec, action: QAction) -> None:
+        """The user's saved keys for ``spec.id`` (else its defaults), and its themed icon."""
         seqs = self._user.get(spec.id, list(spec.shortcuts))
         self.bindings[spec.id] = [s for s in (normalize(x) for x in seqs) if s]
         action.setShortcuts([QKeySequence(s) for s in self.bindings[spec.id]])
@@ -158,7 +222,6 @@ class ActionManager(QObject):
                     color_on=self._colors[1],
                 )
             )
-        return action
 
     # -- menus and toolbars ---------------------------------------------------------------------
     def build_menus(self) -> dict[str, QMenu]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -43,6 +44,7 @@ from labeldesk.io.export import (
     labels_from_names,
     read_labels,
 )
+from labeldesk.ui.actions import ActionSpec
 from labeldesk.ui.workers import Worker, WorkerHost
 
 FORMATS = (
@@ -327,3 +329,45 @@ class ExportDialog(QDialog):
             self.cancel()  # Esc while exporting cancels first
             return
         super().reject()
+
+
+def open_export_dialog(window: Any) -> ExportDialog | None:
+    """Show the export dialog for the window's folder; the open image is saved first when
+    autosave is on (the export reads the files on disk), else the user is asked to save."""
+    session = window.session
+    if session.folder is None:
+        window.show_message("Open a folder of labeled images first, then export it.", "warning")
+        return None
+    if session.doc is not None and session.doc.is_dirty():
+        if not session.autosave:
+            window.show_message(
+                "Save this image first (Ctrl+S): the export reads the files on disk.", "warning"
+            )
+            return None
+        if not window.save():
+            return None
+    dialog = ExportDialog(window.session.folder, window.session.classes.names(), window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def install(window: Any) -> None:
+    """Add File ▸ Export Dataset… (Ctrl+Shift+E) to ``window``, above Settings."""
+    spec = ActionSpec(
+        "file.export",
+        "&Export Dataset…",
+        "File",
+        open_export_dialog,
+        ("Ctrl+Shift+E",),
+        "mdi6.database-export-outline",
+        tip="Export the folder as VOC, COCO, YOLO or COCO panoptic (Ctrl+Shift+E)",
+        section=3,
+    )
+    manager = window.actions
+    action = manager.add(spec)
+    menu = manager.menus.get("File")
+    anchor = manager.actions.get("file.settings")
+    if menu is not None and anchor is not None:
+        menu.removeAction(action)
+        menu.insertAction(anchor, action)

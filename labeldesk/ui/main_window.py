@@ -138,9 +138,8 @@ class MainWindow(QMainWindow):
         self.canvas.zoom_changed.connect(self.status.set_zoom)
         self.canvas.hint_changed.connect(self.status.set_hint)
         self.canvas.message.connect(lambda text: self.show_message(text, "status"))
-        self.files.activated.connect(
-            lambda p: self.go(s.navigator.images.index(p) - s.navigator.index)
-        )
+        self.files.activated.connect(lambda p: self.go_to(s.navigator.images.index(p)))
+        self.files.order_changed.connect(s.navigator.set_order)
         self.canvas.double_clicked.connect(self._double_clicked)
         self.layers.activated.connect(self.canvas.center_on_object)
         if self.theme is not None:
@@ -212,10 +211,17 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def go(self, step: int) -> None:
+        """Next (+1) or previous (-1) image, in the order the files panel shows."""
+        index = self.session.navigator.neighbour(step)
+        if index is not None:
+            self.go_to(index)
+
+    def go_to(self, index: int) -> None:
+        """Show image ``index`` of the folder (saving or asking first)."""
         tool = self.canvas.tool()
         if tool is not None and tool.busy():
             tool.cancel()
-        self.session.go(self.session.navigator.index + step)
+        self.session.go(index)
 
     def save(self) -> bool:
         return self.session.save()

@@ -4,10 +4,13 @@ The navigator only reads. Saving before moving on is the window's decision (it a
 autosaves first, then calls :meth:`Navigator.go`). Images are decoded in an
 :class:`~labeldesk.ui.workers.images.ImageWorker`; after an image is shown, its neighbour
 in the direction of travel is read ahead, so "next image" usually finds it decoded already.
+Next and previous follow the visiting order: the folder's, or the one the files panel shows
+when it is sorted (:meth:`Navigator.set_order`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -44,6 +47,8 @@ class Navigator(QObject):
         self._inflight: dict[Path, int] = {}  # path -> request id
         self._pending: Path | None = None
         self._step = 1
+        self._order: list[int] | None = None  # image indices in visiting order; None: folder
+        self._position: dict[int, int] = {}  # image index -> place in _order
 
     # -- listing ----------------------------------------------------------------------------------
     def open(self, folder: Path, image: Path | None = None) -> None:
@@ -55,6 +60,7 @@ class Navigator(QObject):
                 f"{folder}: cannot list the folder: {exc.strerror or exc}"
             ) from exc
         self.folder, self.images, self.index = folder, images, -1
+        self._order, self._position = None, {}
         self._cache.clear()
         self.listing_changed.emit()
         if image is not None and image in images:
@@ -66,18 +72,50 @@ class Navigator(QObject):
     def current(self) -> Path | None:
         return self.images[self.index] if 0 <= self.index < len(self.images) else None
 
+    def set_order(self, paths: Sequence[Path] | None) -> None:
+        """Visit the images in the order of ``paths`` (images it leaves out come after, in
+        folder order; unknown paths are ignored); None: the folder's order again."""
+        if paths is None:
+            self._order, self._position = None, {}
+            return
+        where = {p: i for i, p in enumerate(self.images)}
+        order = list(dict.fromkeys(where[p] for p in paths if p in where))
+        seen = set(order)
+        order += [i for i in range(len(self.images)) if i not in seen]
+        self._order, self._position = order, {i: k for k, i in enumerate(order)}
+
+    def order(self) -> list[Path]:
+        """The images in visiting order."""
+        if self._order is None:
+            return list(self.images)
+        return [self.images[i] for i in self._order]
+
+    def neighbour(self, step: int) -> int | None:
+        """Index of the image ``step`` places from the current one in visiting order
+        (+1: next, -1: previous), or None past either end."""
+        if self._order is None or self.index not in self._position:
+            j = self.index + step
+            return j if 0 <= j < len(self.images) and self.index >= 0 else None
+        k = self._position[self.index] + step
+        return self._order[k] if 0 <= k < len(self._order) else None
+
+    def _place(self, index: int) -> int:
+        return index if self._order is None else self._position.get(index, index)
+
     # -- moving -----------------------------------------------------------------------------------
     def next(self) -> bool:
-        return self.go(self.index + 1)
+        j = self.neighbour(1)
+        return j is not None and self.go(j)
 
     def previous(self) -> bool:
-        return self.go(self.index - 1)
+        j = self.neighbour(-1)
+        return j is not None and self.go(j)
 
     def go(self, index: int) -> bool:
         """Make image ``index`` current; ``loaded`` or ``failed`` follows (maybe at once)."""
         if not 0 <= index < len(self.images):
             return False
-        self._step = 1 if index >= self.index else -1
+        self._step = 1 if self._place(index) >= self._place(self.index) else -1
         self.index = index
         path = self.images[index]
         self._pending = path
@@ -139,8 +177,8 @@ class Navigator(QObject):
         self._cache[item.path] = item
         keep = {self.current}
         for d in (self._step, -self._step):
-            j = self.index + d
-            if 0 <= j < len(self.images):
+            j = self.neighbour(d)
+            if j is not None:
                 keep.add(self.images[j])
         for path in [p for p in self._cache if p not in keep]:
             del self._cache[path]
@@ -149,8 +187,8 @@ class Navigator(QObject):
             del self._cache[victim]
 
     def _prefetch(self) -> None:
-        j = self.index + self._step
-        if not self.read_ahead or not 0 <= j < len(self.images):
+        j = self.neighbour(self._step)
+        if not self.read_ahead or j is None:
             return
         path = self.images[j]
         if path in self._cache or self._is_inflight(path):

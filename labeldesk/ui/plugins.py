@@ -14,6 +14,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PLUGINS: tuple[str, ...] = (
+    "labeldesk.ui.export_dialog",
     "labeldesk.ui.classical",
     "labeldesk.ui.assist",
     "labeldesk.ui.training",

@@ -180,7 +180,9 @@ def test_latest_request_wins_and_enter_waits_for_result() -> None:
     assert iou(tool.result(), obj) > 0.97
     tool.set_params(method="manual", low=121)
     assert enter(tool) and len(ctx.document.shapes) == 0  # waits
-    runner.finish(2)
+    runner.finish(2)  # the result: the mask becomes an object through the runner too
+    assert len(runner.jobs) == 4 and len(ctx.document.shapes) == 0 and tool.busy()
+    runner.finish(3)
     assert len(ctx.document.shapes) == 1
 
 

@@ -1,5 +1,6 @@
 """Bad input and background work of the classical tools in the window: messages in the status
-bar (never an exception), stale results dropped, a responsive window, the thread ending."""
+bar (never an exception), superseded requests skipped, newer results shown, a responsive
+window, the thread ending."""
 
 from __future__ import annotations
 
@@ -104,31 +105,51 @@ def test_a_bug_in_a_job_is_a_message_and_the_worker_goes_on(app, qtbot) -> None:
     qtbot.waitUntil(lambda: tool.mask is not None and iou(tool.mask, gt) == 1.0)
 
 
-def test_the_runner_drops_a_stale_result(app, qtbot) -> None:
+def test_the_runner_skips_superseded_requests_and_passes_newer_results(app, qtbot) -> None:
+    """One job of a tool in the worker at a time: requests made meanwhile wait and only the
+    newest waiting one runs; every result computed reaches the tool, in order."""
     window, ctl, gt = app
     run = ctl.runner("test", clean=False)
     got: list[str] = []
+    ran: list[str] = []
 
-    def slow() -> str:
-        time.sleep(0.3)
-        return "old"
+    def job(name: str, seconds: float = 0.0):
+        def work() -> str:
+            ran.append(name)
+            time.sleep(seconds)
+            return name
 
-    run(slow, got.append)
-    run(lambda: "new", got.append)
+        return work
+
+    run(job("a", 0.3), got.append)
+    for name in "bcd":
+        run(job(name), got.append)  # b and c wait, and are replaced before they start
     qtbot.waitUntil(lambda: not ctl.host.is_busy(), timeout=5000)
-    assert got == ["new"]
-    # the same through a tool: the older, slower result never shows
+    assert got == ran == ["a", "d"] and not run.pending()
+
+
+def test_a_drag_shows_newer_results_and_never_an_older_one(app, qtbot) -> None:
+    """Item 3: while the user drags, each result newer than the one on screen shows (not
+    only the newest request's); the last one shown is the latest request's."""
+    window, ctl, gt = app
     window.set_tool("region_grow")
     tool = window.canvas.tool()
-    shown: list[np.ndarray | None] = []
-    tool.changed.connect(lambda _e: shown.append(tool.mask))
-    old = np.zeros_like(gt)
-    old[:10, :10] = True
-    tool.compute(lambda: (time.sleep(0.3), old)[1])
-    tool.compute(lambda: gt)
-    qtbot.waitUntil(lambda: tool.mask is not None and not ctl.host.is_busy(), timeout=5000)
-    assert tool.mask is gt or np.array_equal(tool.mask, gt)
-    assert not any(m is not None and m[:10, :10].all() for m in shown)
+    shown: list[int] = []
+    tool.changed.connect(lambda _e: tool.mask is not None and shown.append(int(tool.mask.sum())))
+    masks = []
+    for i in range(6):  # as a drag would ask: each request slower than the events come
+        m = np.zeros_like(gt)
+        m[: 10 * (i + 1), :10] = True
+        masks.append(m)
+        tool.compute(lambda m=m: (time.sleep(0.15), m)[1])
+        qtbot.wait(40)
+    qtbot.waitUntil(lambda: not tool._pending and not ctl.host.is_busy(), timeout=5000)
+    sizes = [int(m.sum()) for m in masks]
+    # the first result showed although newer requests had been made (progress during the
+    # drag, where "only the newest request's result" would show nothing until the end)
+    assert shown[0] == sizes[0] and shown[-1] == sizes[-1] and len(set(shown)) >= 2
+    assert shown == sorted(shown)  # an older result never replaced a newer one
+    assert np.array_equal(tool.mask, masks[-1])
 
 
 def test_the_window_keeps_running_while_a_job_runs(app, qtbot) -> None:
@@ -182,19 +203,19 @@ def test_the_thread_ends_with_the_window(make_window, tmp_path, qtbot) -> None:
 
 
 def test_enter_makes_the_shape_off_the_gui_thread(app, qtbot, monkeypatch) -> None:
-    import labeldesk.ui.classical as ui_classical
+    import labeldesk.core.tools.classical_base as tools_base
 
     window, ctl, gt = app
     doc = window.session.doc
     on_main: list[bool] = []
-    real = ui_classical.mask_to_shape
+    real = tools_base.mask_to_shape
 
     def slow_recording(*args, **kwargs):
         on_main.append(threading.current_thread() is threading.main_thread())
         time.sleep(0.2)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ui_classical, "mask_to_shape", slow_recording)
+    monkeypatch.setattr(tools_base, "mask_to_shape", slow_recording)
     window.set_tool("threshold")
     tool = window.canvas.tool()
     wait_mask(qtbot, ctl, tool)

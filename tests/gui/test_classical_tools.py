@@ -218,7 +218,8 @@ def test_region_grow_by_dragging_from_the_seed(app, qtbot) -> None:
     ctl.options.tolerance.setValue(25.0)
     assert tool.seeds[-1][1] == 25.0 and tool.start_tolerance == 25.0
     qtbot.waitUntil(lambda: tool.mask is not None and iou(tool.mask, gt) > 0.9)
-    assert not ctl.options.edge.isVisibleTo(ctl.options)  # the tool has no edge term (yet)
+    assert ctl.options.edge.isVisibleTo(ctl.options)  # the tool's edge term
+    assert ctl.options.edge.value() == tool.edge_weight == 1.0
     accept_one(qtbot, window, gt, 0.9)
 
 

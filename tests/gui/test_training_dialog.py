@@ -132,11 +132,14 @@ def test_cancel_and_stop_and_save_act_within_one_step(
     out = ctl.outcome
     assert out is not None and out.stopped == "stopped" and at_click <= out.steps <= at_click + 1
     meta = json.loads(out.sidecar.read_text())
-    assert (
-        meta["training"]["steps_done"] == out.steps and meta["training"]["stopped"] == "cancelled"
-    )
-    assert meta["metrics"] == {}  # no validation ran before the stop: the last weights are saved
-    assert "stopped by you" in d.result.text() and "not measured" in d.result.text()
+    assert meta["training"]["steps_done"] == out.steps and meta["training"]["stopped"] == "stopped"
+    # no validation ran before the stop: one ran after it, so the saved model has scores
+    assert meta["metrics"]["step"] == out.steps and out.metrics == meta["metrics"]
+    assert 0 <= meta["metrics"]["mean_iou"] <= 1 and set(meta["metrics"]["iou"]) >= {"disc"}
+    assert f"stopped at step {out.steps}: validating on" in d.log.toPlainText()
+    assert "stopped by you" in d.result.text() and f"at step {out.steps}." in d.result.text()
+    d.plot.refresh()
+    assert list(d.plot.mean_curve.getData()[0]) == [out.steps]
 
 
 def test_bad_data_gives_messages_not_tracebacks(make_window, qtbot, tmp_path, stop_all) -> None:

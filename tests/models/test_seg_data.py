@@ -250,6 +250,35 @@ def test_instances_from_connected_components():
     ]
     assert objs[0].bbox == (20, 2, 27, 7) and objs[0].mask.shape == (30, 30)
     assert objs[2].score == pytest.approx(0.9)
+    # the mask is kept cropped to the box; the full mask is built from it on demand
+    a = objs[0]
+    assert a.crop.shape == (6, 8) and a.crop.all() and a.origin == (20, 2)
+    assert a.image_shape == (30, 30) and a.mask.sum() == 48 and a.mask[2:8, 20:28].all()
+    assert a.full_mask((4, 24)).sum() == 2 * 4  # cut to a smaller image: rows 2-3, cols 20-23
+    assert not a.full_mask((2, 20)).any()
+
+
+def test_cropped_instances_match_full_image_components():
+    rng = np.random.default_rng(5)
+    blocks = rng.integers(0, 3, (9, 13)).astype(np.uint8)
+    labels = cv2.resize(blocks, (83, 61), interpolation=cv2.INTER_NEAREST)
+    specks = rng.random(labels.shape) < 0.03
+    labels[specks] = rng.integers(0, 3, int(specks.sum()))
+    conf = rng.random(labels.shape).astype(np.float32)
+    objs = instances_from_labels(labels, ["a", "b"], confidence=conf, min_area=3)
+    # reference: every 8-connected component of each class as a full mask
+    want = []
+    for cid in (1, 2):
+        n, ids = cv2.connectedComponents((labels == cid).astype(np.uint8), connectivity=8)
+        masks = [ids == k for k in range(1, n) if (ids == k).sum() >= 3]
+        want += [(cid, m) for m in sorted(masks, key=lambda m: -int(m.sum()))]
+    assert len(objs) == len(want) > 20
+    for o, (cid, m) in zip(objs, want, strict=True):
+        assert o.class_id == cid and o.area == m.sum() and np.array_equal(o.mask, m)
+        x0, y0, x1, y1 = o.bbox
+        assert np.array_equal(o.crop, m[y0 : y1 + 1, x0 : x1 + 1])
+        assert m[y0, :].any() and m[y1, :].any() and m[:, x0].any() and m[:, x1].any()  # tight
+        assert o.score == pytest.approx(float(conf[m].mean()), rel=1e-5)
 
 
 def test_watershed_splits_touching_objects_along_the_boundary():

@@ -149,6 +149,56 @@ def test_cancel_before_the_first_step_returns_no_model():
     assert result.stopped == "cancelled" and result.steps == 0 and result.model is None
 
 
+def stop_and_save_at(stop_step: int, cancel_in_final: bool = False, **cfg):
+    """Train 6 images, "stop and save" after the step event ``stop_step``; optionally a plain
+    cancel as soon as the final validation is announced. Returns (result, events)."""
+    samples = make_samples(6, 48, seed=3)
+    finish, cancel = threading.Event(), threading.Event()
+    events: list[seg.TrainEvent] = []
+
+    def on_event(ev):
+        events.append(ev)
+        if ev.kind == "step" and ev.step == stop_step:
+            finish.set()
+        if cancel_in_final and ev.kind == "note" and ev.message.startswith("stopped at step"):
+            cancel.set()
+
+    gen = seg.train(
+        samples, CLASS_NAMES, {**FAST, "max_steps": 50, **cfg}, seed=0, cancel=cancel, finish=finish
+    )
+    return seg.run_training(gen, on_event), events
+
+
+def test_stop_and_save_validates_once_more():
+    # stopped before the first validation: one validation of the last weights, then return
+    result, events = stop_and_save_at(3, val_every=1000)
+    assert [e.step for e in events if e.kind == "step"] == [1, 2, 3]
+    assert [(e.kind, e.step) for e in events[-2:]] == [("note", 3), ("validation", 3)]
+    assert events[-2].message == "stopped at step 3: validating on 1 held-out image(s)"
+    assert result.stopped == "stopped" and result.steps == 3
+    assert result.metrics["step"] == 3 and set(result.metrics["iou"]) == {
+        "background",
+        *CLASS_NAMES,
+    }
+    assert result.model.metrics == result.metrics and result.model.training["stopped"] == "stopped"
+    assert events[-1].mean_iou == result.metrics["mean_iou"] and events[-1].best
+    # steps since the last validation: validated again; the better of the two is kept
+    result, events = stop_and_save_at(3, val_every=2)
+    assert [v["step"] for v in result.validations] == [2, 3] and result.steps == 3
+    best = max(result.validations, key=lambda v: v["mean_iou"])  # ties: the first
+    assert result.metrics["step"] == best["step"]
+    # asked for during the step whose validation follows: that validation completes (stop
+    # and save does not interrupt it) and none is repeated
+    result, events = stop_and_save_at(4, val_every=2)
+    assert [v["step"] for v in result.validations] == [2, 4] and result.steps == 4
+    assert [e.step for e in events if e.kind == "step"][-1] == 4
+    assert not any(e.kind == "note" and e.message.startswith("stopped at") for e in events)
+    # a plain cancel still interrupts the final validation: no metrics, reported as cancelled
+    result, events = stop_and_save_at(3, cancel_in_final=True, val_every=1000)
+    assert result.stopped == "cancelled" and result.steps == 3 and result.metrics == {}
+    assert not any(e.kind == "validation" for e in events)
+
+
 def test_cancel_during_validation_stops_it():
     samples = make_samples(6, 48, seed=3)
     state = {"armed": False, "calls": 0}

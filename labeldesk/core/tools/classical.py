@@ -4,8 +4,9 @@ Each tool turns pointer/key events into inputs for a :mod:`labeldesk.algorithms`
 shows its result as a translucent mask preview; Enter accepts it into one object of the active
 class (a polygon, or a mask object when it has holes or several parts; one undo step), Esc
 drops everything, Backspace drops the last input. Importing this module registers the five
-tools in :data:`~labeldesk.core.tools.base.TOOLS` (watershed, GrabCut and live-wire are in
-:mod:`.classical_more`, imported at the end of this module):
+tools in :data:`~labeldesk.core.tools.base.TOOLS` (threshold and region grow are here,
+watershed and GrabCut in :mod:`.classical_more`, live-wire in :mod:`.classical_livewire`, their
+shared base :class:`ClassicalTool` in :mod:`.classical_base`; all are importable from here):
 
 =============  ==============================================================================
 name           gestures
@@ -22,14 +23,21 @@ grabcut        left drag draws the box, or four left clicks place the extreme po
                left drags paint object scribbles and right drags (Shift+left) background ones.
 live_wire      click anchors along the boundary; the path follows edges to the pointer;
                double-click or Enter closes it back to the first anchor and accepts a polygon.
+               Edge maps are built through the runner; clicks and Enter made meanwhile wait
+               and are replayed in order when the map arrives.
 =============  ==============================================================================
 
-Slow work goes through ``runner(job, done)``: the default runs ``job()`` at once and calls
-``done(result)``; the UI may pass a runner that calls ``job`` in a worker thread and ``done``
-on the GUI thread later (a ``ValueError`` raised by ``job`` must be passed to ``done`` as the
-result). Every request has a serial and only the latest result is shown (the latest wins);
-Enter while a result is pending accepts it when it arrives. Bad input (an image of the wrong
-kind, an empty box...) is shown with ``ctx.message`` and never raised.
+Slow work (the tool's computation, and on Enter the mask-to-object step) goes through
+``runner(job, done)``: the default runs ``job()`` at once and calls ``done(result)``; the UI
+may pass a runner that calls ``job`` in a worker thread and ``done`` on the GUI thread later
+(a ``ValueError`` raised by ``job`` must be passed to ``done`` as the result). Results may
+arrive late, out of order, or not at all for a request a newer one superseded before it
+started. Every request has a serial: a result newer than the one shown replaces it (so a
+fast drag keeps showing progress), an older one is dropped, and the latest request decides
+when the tool is no longer pending (latest wins). Enter while a result is pending accepts it
+when it arrives; a new request or Esc while the object is being made drops it. Bad input (an
+image of the wrong kind, an empty box, a seed outside the image...) is shown with
+``ctx.message`` and never raised.
 
 Pointer coordinates follow :mod:`~labeldesk.core.tools.base` (pixel ``(i, j)`` covers
 ``[i, i+1) x [j, j+1)``), so a click picks pixel ``floor(x), floor(y)``; result masks are
@@ -38,175 +46,37 @@ Pointer coordinates follow :mod:`~labeldesk.core.tools.base` (pixel ``(i, j)`` c
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import cv2
 import numpy as np
 
 from labeldesk import algorithms as alg
-from labeldesk.core.commands import AddShapes
-from labeldesk.core.convert import mask_to_shape
-from labeldesk.core.shapes import Shape
-from labeldesk.core.tools.base import (
-    KeyEvent,
-    PointerEvent,
-    Preview,
-    Tool,
-    ToolContext,
-    register_tool,
+from labeldesk.core.tools.base import PointerEvent, Preview, ToolContext, register_tool
+from labeldesk.core.tools.classical_base import (
+    DRAG_PX,
+    ClassicalTool,
+    Runner,
+    pixel_of,
+    run_inline,
 )
-from labeldesk.core.tools.sam import crop_mask
 
-Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
-DRAG_PX = 4.0  # screen pixels: a press-release further apart than this is a drag
+# importing the tools next door registers them too
+from labeldesk.core.tools.classical_livewire import LiveWireTool
+from labeldesk.core.tools.classical_more import GrabCutTool, WatershedTool
 
-
-def run_inline(job: Callable[[], Any], done: Callable[[Any], None]) -> None:
-    """The default runner: compute now; a ValueError (bad user input) becomes the result."""
-    try:
-        result = job()
-    except ValueError as exc:
-        result = exc
-    done(result)
-
-
-def pixel_of(x: float, y: float) -> tuple[int, int]:
-    """The pixel ``(column, row)`` a pointer position falls in."""
-    return int(np.floor(x)), int(np.floor(y))
-
-
-class ClassicalTool(Tool):
-    """Shared state: the current result mask, the runner, post-processing and accept.
-
-    Attributes the UI may set: ``fill_holes`` (fill holes before accepting), ``largest_only``
-    (keep the largest part), ``min_area`` (drop parts smaller than this, pixels),
-    ``tolerance`` (polygon simplification on accept, pixels).
-    """
-
-    keys = frozenset({"Enter", "Escape", "Backspace"})
-
-    def __init__(self, ctx: ToolContext, runner: Runner | None = None) -> None:
-        super().__init__(ctx)
-        self.runner: Runner = runner or run_inline
-        self.fill_holes = False
-        self.largest_only = False
-        self.min_area = 10
-        self.tolerance = 1.0
-        self.mask: np.ndarray | None = None  # the latest result, (H, W) bool
-        self._serial = 0
-        self._pending = False
-        self._accept_when_ready = False
-        self._scale = 1.0
-        self._crop: tuple[np.ndarray, tuple[int, int]] | None = None
-
-    # -- inputs ----------------------------------------------------------------------------
-    def image(self) -> np.ndarray | None:
-        """The image as ``(H, W)`` or ``(H, W, 3)`` (alpha dropped), or None with a message."""
-        img = self.ctx.image()
-        if img is None:
-            self.ctx.message(f"{self.title}: no image is open")
-            return None
-        if img.ndim == 3 and img.shape[2] == 4:
-            img = img[:, :, :3]
-        return img
-
-    def has_input(self) -> bool:
-        return False
-
-    def busy(self) -> bool:
-        return self.has_input() or self.mask is not None or self._pending
-
-    # -- computing ---------------------------------------------------------------------------
-    def compute(self, job: Callable[[], np.ndarray | None]) -> None:
-        """Run ``job`` through the runner; its mask replaces the preview if still the latest."""
-        self._serial += 1
-        serial = self._serial
-        self._pending = True
-        self.notify()
-        self.runner(job, lambda result: self._deliver(serial, result))
-
-    def _deliver(self, serial: int, result: Any) -> None:
-        if serial != self._serial:
-            return  # a newer request is on its way
-        self._pending = False
-        if isinstance(result, Exception):
-            self._accept_when_ready = False
-            self.ctx.message(f"{self.title}: {result}")
-        else:
-            self.mask = None if result is None else np.asarray(result, dtype=bool)
-            self._crop = None
-            if self._accept_when_ready:
-                self.accept()
-                return
-        self.notify()
-
-    def result(self) -> np.ndarray | None:
-        """The mask Enter would accept: the latest result with the clean-up options applied."""
-        if self.mask is None:
-            return None
-        m = self.mask
-        if self.fill_holes:
-            m = alg.fill_holes(m)
-        if self.largest_only:
-            m = alg.largest_component(m)
-        return m
-
-    # -- finishing ---------------------------------------------------------------------------
-    def accept(self) -> Shape | None:
-        """Add the result as one object of the active class (one undo step)."""
-        if self._pending:
-            self._accept_when_ready = True
-            return None
-        self._accept_when_ready = False
-        m = self.result()
-        shape = None
-        if m is not None:
-            shape = mask_to_shape(
-                m, self.ctx.active_label(), tolerance=self.tolerance, min_area=self.min_area
-            )
-        if shape is None:
-            self.ctx.message(f"{self.title}: nothing to accept yet")
-            return None
-        self.doc.execute(AddShapes([shape]))
-        self.ctx.selection.set([shape.uid])
-        self.cancel()
-        return shape
-
-    def cancel(self) -> None:
-        self._serial += 1  # results still on their way are dropped
-        self._pending = self._accept_when_ready = False
-        self.mask, self._crop = None, None
-        self.clear_inputs()
-        self.notify()
-
-    def clear_inputs(self) -> None:
-        """Forget the tool's own inputs (subclasses)."""
-
-    def undo_input(self) -> None:
-        """Drop the last input and recompute (subclasses)."""
-
-    def key(self, ev: KeyEvent) -> bool:
-        if ev.key == "Enter" and (self.mask is not None or self._pending):
-            self.accept()
-        elif ev.key == "Escape" and self.busy():
-            self.cancel()
-        elif ev.key == "Backspace" and self.has_input():
-            self.undo_input()
-        else:
-            return False
-        return True
-
-    def preview(self) -> Preview | None:
-        pv = Preview(color=self.ctx.color())
-        m = self.result()
-        if m is not None:
-            if self._crop is None:
-                self._crop = crop_mask(m)
-            crop, origin = self._crop
-            if crop.size:
-                pv.mask, pv.mask_origin = crop, origin
-        return pv
+__all__ = [
+    "DRAG_PX",
+    "ClassicalTool",
+    "GrabCutTool",
+    "LiveWireTool",
+    "RegionGrowTool",
+    "Runner",
+    "ThresholdTool",
+    "WatershedTool",
+    "pixel_of",
+    "run_inline",
+]
 
 
 @register_tool
@@ -312,7 +182,12 @@ class ThresholdTool(ClassicalTool):
 
 @register_tool
 class RegionGrowTool(ClassicalTool):
-    """Region growing: press on the object, drag away to raise the tolerance."""
+    """Region growing: press on the object, drag away to raise the tolerance.
+
+    Attributes the UI may set: ``start_tolerance`` (image units, uint8 scale), ``units_per_px``
+    (tolerance added per screen pixel dragged), ``edge_weight`` (passed to
+    :func:`~labeldesk.algorithms.region_grow`). A press outside the image gives a message.
+    """
 
     name = "region_grow"
     title = "Region grow"
@@ -321,6 +196,7 @@ class RegionGrowTool(ClassicalTool):
         super().__init__(ctx, runner)
         self.start_tolerance = 10.0  # image units (uint8 scale; scaled for other dtypes)
         self.units_per_px = 0.5  # tolerance added per screen pixel dragged
+        self.edge_weight = 1.0  # region_grow's edge term (0: plain colour distance)
         self.seeds: list[tuple[tuple[int, int], float]] = []  # (seed, tolerance), united
         self._press: tuple[float, float] | None = None
         self._base_tol = 0.0
@@ -357,7 +233,14 @@ class RegionGrowTool(ClassicalTool):
             img = self.image()
             if img is None:
                 return True
-            seed = pixel_of(*self.ctx.clamp(ev.x, ev.y))
+            seed = pixel_of(ev.x, ev.y)
+            if not (0 <= seed[0] < img.shape[1] and 0 <= seed[1] < img.shape[0]):
+                self.ctx.message(
+                    f"{self.title}: the seed ({ev.x:.0f}, {ev.y:.0f}) is outside the image; "
+                    "press on the object"
+                )
+                self._press = None
+                return True
             tol = self.seeds[-1][1] if self.seeds else self.start_tolerance * self._unit(img)
             if "shift" not in ev.modifiers:
                 self.seeds = []
@@ -383,12 +266,12 @@ class RegionGrowTool(ClassicalTool):
         img = self.image()
         if img is None or not self.seeds:
             return
-        seeds = list(self.seeds)
+        seeds, edge_weight = list(self.seeds), self.edge_weight
 
         def job() -> np.ndarray:
             m = np.zeros(img.shape[:2], bool)
             for seed, tol in seeds:
-                m |= alg.region_grow(img, seed, tolerance=tol)
+                m |= alg.region_grow(img, seed, tolerance=tol, edge_weight=edge_weight)
             return m
 
         self.compute(job)
@@ -408,7 +291,3 @@ class RegionGrowTool(ClassicalTool):
         if self.seeds:
             pv.points = np.array([[x + 0.5, y + 0.5] for (x, y), _ in self.seeds], np.float64)
         return pv
-
-
-# watershed, GrabCut and live-wire live next door; importing them registers them too
-from labeldesk.core.tools import classical_more  # noqa: E402, F401

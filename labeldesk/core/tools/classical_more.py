@@ -1,8 +1,9 @@
-"""More classical tools (see :mod:`.classical`): marker watershed, GrabCut and live-wire.
+"""More classical tools (see :mod:`.classical`): marker watershed and GrabCut.
 
-Watershed and GrabCut paint object scribbles with a left drag and background scribbles with a right drag (or
-Shift+left drag), ``ctx.brush_size`` pixels wide; :meth:`_StrokeTool.scribble_paths` gives
-the strokes to UIs that draw them in their own style.
+Both paint object scribbles with a left drag and background scribbles with a right drag (or
+Shift+left drag), ``ctx.brush_size`` pixels wide; :meth:`_StrokeTool.scribble_paths` gives the
+strokes to UIs that draw them in their own style. :class:`LiveWireTool` lives in
+:mod:`.classical_livewire` (re-exported here).
 """
 
 from __future__ import annotations
@@ -11,18 +12,10 @@ import cv2
 import numpy as np
 
 from labeldesk import algorithms as alg
-from labeldesk.core.commands import AddShapes
-from labeldesk.core.shapes import Shape
-from labeldesk.core.tools.base import (
-    KeyEvent,
-    PointerEvent,
-    Preview,
-    Tool,
-    ToolContext,
-    register_tool,
-)
+from labeldesk.core.tools.base import PointerEvent, Preview, ToolContext, register_tool
 from labeldesk.core.tools.brush import Stroke
-from labeldesk.core.tools.classical import DRAG_PX, ClassicalTool, Runner, pixel_of
+from labeldesk.core.tools.classical_base import DRAG_PX, ClassicalTool, Runner, pixel_of
+from labeldesk.core.tools.classical_livewire import LiveWireTool
 
 
 class _StrokeTool(ClassicalTool):
@@ -237,8 +230,7 @@ class GrabCutTool(_StrokeTool):
         if self._ready():
             self.run()
         else:
-            self.mask, self._crop = None, None
-            self.notify()
+            self.drop_result()
 
     def preview(self) -> Preview | None:
         pv = super().preview()
@@ -252,126 +244,4 @@ class GrabCutTool(_StrokeTool):
         return pv
 
 
-@register_tool
-class LiveWireTool(Tool):
-    """Intelligent scissors: click anchors, the path snaps to edges; accepts a polygon."""
-
-    name = "live_wire"
-    title = "Live wire"
-    keys = frozenset({"Enter", "Escape", "Backspace"})
-
-    def __init__(self, ctx: ToolContext) -> None:
-        super().__init__(ctx)
-        self.anchors: list[tuple[int, int]] = []
-        self.legs: list[np.ndarray] = []  # path from anchor i to anchor i + 1, (N, 2) pixels
-        self.tolerance = 1.0  # polygon simplification on accept, pixels
-        self._map: alg.LiveWireMap | None = None
-        self._tail: np.ndarray | None = None  # path from the last anchor to the pointer
-
-    @property
-    def hint(self) -> str:
-        if not self.anchors:
-            return "Live wire: click on the object's boundary to start"
-        return "Live wire: click to fix the path, double-click or Enter closes it, Backspace undoes"
-
-    def busy(self) -> bool:
-        return bool(self.anchors)
-
-    def path_to(self, x: int, y: int) -> np.ndarray | None:
-        """The snapped path from the last anchor to pixel ``(x, y)`` (a new map when needed)."""
-        img = self.ctx.image()
-        if img is None or not self.anchors:
-            return None
-        ax, ay = self.anchors[-1]
-        if self._map is None or self._map.anchor != (ax, ay) or not self._map.contains((x, y)):
-            radius = int(min(2000, max(200, 1.5 * np.hypot(x - ax, y - ay))))
-            try:
-                self._map = alg.LiveWireMap(
-                    img[..., :3] if img.ndim == 3 else img, (ax, ay), radius=radius
-                )
-            except ValueError as exc:
-                self.ctx.message(f"{self.title}: {exc}")
-                return None
-        return self._map.path_to((x, y))
-
-    def pointer(self, ev: PointerEvent) -> bool:
-        x, y = pixel_of(*self.ctx.clamp(ev.x, ev.y))
-        if ev.kind == "move":
-            self._tail = self.path_to(x, y) if self.anchors else None
-            self.notify()
-            return bool(self.anchors)
-        if ev.button != "left" or ev.kind not in ("press", "double"):
-            return ev.kind == "release" and bool(self.anchors)
-        if self.anchors and (x, y) != self.anchors[-1]:
-            leg = self.path_to(x, y)
-            if leg is None:
-                return True
-            self.legs.append(leg)
-        if not self.anchors or (x, y) != self.anchors[-1]:
-            self.anchors.append((x, y))
-        self._tail = None
-        if ev.kind == "double":
-            self.accept()
-        self.notify()
-        return True
-
-    def path(self, *, closed: bool = False) -> np.ndarray:
-        """The fixed path so far, ``(N, 2)`` float pixel ``(x, y)``; ``closed`` adds the leg
-        back to the first anchor."""
-        legs = list(self.legs)
-        if closed and len(self.anchors) >= 2:
-            back = self.path_to(*self.anchors[0])
-            if back is not None:
-                legs.append(back)
-        if not legs:
-            return np.array(self.anchors, np.float64).reshape(-1, 2)
-        return np.concatenate([legs[0]] + [leg[1:] for leg in legs[1:]])
-
-    def accept(self) -> Shape | None:
-        """Close the path and add it as a polygon of the active class (one undo step)."""
-        ring = self.path(closed=True)
-        if len(np.unique(ring, axis=0)) < 3:
-            self.ctx.message(f"{self.title}: click at least 2 anchors around the object")
-            return None
-        ring = cv2.approxPolyDP(ring.astype(np.int32).reshape(-1, 1, 2), self.tolerance, True)
-        pts = ring.reshape(-1, 2).astype(np.float64)
-        if len(np.unique(pts, axis=0)) < 3:
-            self.ctx.message(f"{self.title}: the path encloses no area")
-            return None
-        shape = Shape(self.ctx.active_label(), pts, "polygon")
-        self.doc.execute(AddShapes([shape]))
-        self.ctx.selection.set([shape.uid])
-        self.cancel()
-        return shape
-
-    def key(self, ev: KeyEvent) -> bool:
-        if not self.anchors:
-            return False
-        if ev.key == "Enter":
-            self.accept()
-        elif ev.key == "Escape":
-            self.cancel()
-        elif ev.key == "Backspace":
-            self.anchors.pop()
-            if self.legs:
-                self.legs.pop()
-            self._tail = None
-            self.notify()
-        else:
-            return False
-        return True
-
-    def cancel(self) -> None:
-        if self.anchors or self._tail is not None:
-            self.anchors, self.legs, self._tail, self._map = [], [], None, None
-            self.notify()
-
-    def preview(self) -> Preview | None:
-        if not self.anchors:
-            return None
-        # paths are pixel indices; the canvas draws pixel i over [i, i+1): show centres
-        lines = [self.path() + 0.5]
-        if self._tail is not None:
-            lines.append(self._tail + 0.5)
-        anchors = np.array(self.anchors, np.float64) + 0.5
-        return Preview(color=self.ctx.color(), polylines=lines, points=anchors)
+__all__ = ["GrabCutTool", "LiveWireTool", "WatershedTool"]

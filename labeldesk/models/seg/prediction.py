@@ -34,7 +34,7 @@ class SegPrediction:
         boundary: ``(H, W)`` float32 edge probability, or None when the model has no
             boundary channel.
         uncertainty: the image's "label me next" score (see :mod:`.uncertainty`).
-        instances: objects, one bool mask each (see :mod:`.instances`).
+        instances: objects, each a bool mask cropped to its box (see :mod:`.instances`).
     """
 
     labels: np.ndarray

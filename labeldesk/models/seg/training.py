@@ -5,6 +5,7 @@
     gen = train(samples, ["disc", "square"], {"max_steps": 500}, seed=0, cancel=event.is_set)
     for ev in gen: ...                # TrainEvent: "note", "step", "validation"
     # or: result = run_training(gen)  # drives it and returns the TrainResult
+    # finish=stop_event: "stop and save" (validates once more, then returns the best weights)
 
 Each step draws a batch of augmented random crops (:class:`.dataset.CropDataset`), and the
 loss is cross-entropy (pixels labeled 255 ignored) + ``dice_weight`` x soft Dice (+ the
@@ -12,8 +13,13 @@ boundary channel's binary cross-entropy when the network has one). AdamW with a 
 warm-up and cosine decay. Every ``val_every`` steps the held-out images are predicted whole
 (tiled when large) and scored (IoU / Dice per class); training stops early after
 ``patience`` validations without improvement of the mean foreground IoU, and the best
-weights are the ones returned. ``cancel`` is checked before every step (and between held-out
-images), so training stops within one step. On CUDA it uses mixed precision; on CPU
+weights are the ones returned.
+
+Two ways to stop: ``cancel`` (nothing will be kept) is checked before every step and between
+held-out images, so training stops within one step and no further validation runs.
+``finish`` ("stop and save") is checked before every step too; when steps were taken since
+the last validation (or none ran yet) one final validation runs before returning, so the
+returned model always carries held-out metrics. On CUDA it uses mixed precision; on CPU
 ``torch.set_num_threads`` is set for the run (default: the usable cores) and restored after.
 """
 
@@ -82,8 +88,9 @@ class TrainResult:
     model: the best weights (or the last ones if never validated) with classes, settings and
         metrics filled in; None only when cancelled before the first step.
     metrics: held-out summary of ``model`` (see :func:`.metrics.summarize`) plus ``"step"``;
-        empty if no validation ran.
-    stopped: ``"max_steps"``, ``"early_stopping"`` or ``"cancelled"``.
+        empty only when cancelled before the first validation.
+    stopped: ``"max_steps"``, ``"early_stopping"``, ``"stopped"`` (``finish``) or
+        ``"cancelled"`` (``cancel``).
     """
 
     model: SegModel | None
@@ -167,6 +174,27 @@ def _loss(
     return loss
 
 
+class _Best:
+    """The best validation so far: its score, a copy of its weights and its metrics."""
+
+    def __init__(self) -> None:
+        self.score, self.since = -1.0, 0
+        self.state: dict[str, Any] | None = None
+        self.metrics: dict[str, Any] = {}
+
+    def update(
+        self, step: int, summary: dict[str, Any], network: torch.nn.Module, min_delta: float
+    ) -> bool:
+        """Keep ``network``'s weights when ``summary`` improves on the best; True if so."""
+        if self.state is not None and summary["mean_iou"] <= self.score + min_delta:
+            self.since += 1
+            return False
+        self.score, self.since = summary["mean_iou"], 0
+        self.state = copy.deepcopy(network.state_dict())
+        self.metrics = {"step": step, **summary}
+        return True
+
+
 def _validate(
     model: SegModel, samples: Sequence[Sample], cfg: TrainConfig, cancelled: Callable[[], bool]
 ) -> dict[str, Any] | None:
@@ -192,6 +220,7 @@ def train(
     seed: int = 0,
     device: str = "auto",
     cancel: Cancel | None = None,
+    finish: Cancel | None = None,
 ) -> Generator[TrainEvent, None, TrainResult]:
     """Train a segmentation model; yields :class:`TrainEvent`, returns :class:`TrainResult`.
 
@@ -202,7 +231,11 @@ def train(
         config: a :class:`.config.TrainConfig` or a partial dict of its fields.
         seed: makes the split, the crops and the initial weights reproducible.
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"`` or ``"mps"``.
-        cancel: a callable returning True, or a ``threading.Event``, to stop.
+        cancel: a callable returning True, or a ``threading.Event``, to stop within one step
+            (also between held-out images); no further validation runs.
+        finish: the same, for "stop and save": stops before the next step, then validates
+            once more when steps were taken since the last validation (``cancel`` still
+            interrupts that validation).
 
     Raises:
         TrainingDataError: the data cannot train a model (too few images, nothing to learn,
@@ -212,7 +245,7 @@ def train(
     cfg = TrainConfig.from_dict(config)
     cfg.validate()
     names = [str(c) for c in class_names]
-    cancelled = _cancel_fn(cancel)
+    cancelled, finishing = _cancel_fn(cancel), _cancel_fn(finish)
     data, notes = prepare_samples(samples, names)
     notes += check_trainable(data, names, min_images=cfg.min_images)
     arch = network_config({**cfg.arch, "num_classes": len(names) + 1, "in_channels": 3})
@@ -258,14 +291,38 @@ def train(
         std_t = torch.tensor(std, device=dev).view(1, 3, 1, 1)
         k = len(names) + 1
 
-        best_score, best_state, best_metrics = -1.0, None, {}
-        since_best, stopped, step = 0, "max_steps", 0
+        best = _Best()
+        stopped, step, epoch, validated = "max_steps", 0, 0, 0
         losses: list[tuple[int, float]] = []
         validations: list[dict[str, Any]] = []
+
+        def validate() -> Generator[TrainEvent, None, bool]:
+            """Score the held-out images at ``step``; False when cancelled part way."""
+            nonlocal validated
+            summary = _validate(model, val_set, cfg, cancelled)
+            network.train()
+            if summary is None:
+                return False
+            validated = step
+            improved = best.update(step, summary, network, cfg.min_delta)
+            validations.append({"step": step, **summary})
+            yield TrainEvent(
+                "validation",
+                step,
+                cfg.max_steps,
+                epoch,
+                time.perf_counter() - start,
+                mean_iou=summary["mean_iou"],
+                iou=summary["iou"],
+                dice=summary["dice"],
+                best=improved,
+            )
+            return True
+
         network.train()
         for step in range(1, cfg.max_steps + 1):
-            if cancelled():
-                stopped, step = "cancelled", step - 1
+            if cancelled() or finishing():
+                stopped, step = "cancelled" if cancelled() else "stopped", step - 1
                 break
             imgs, labs, bnds = crops.batch(cfg.batch_size)
             x = torch.from_numpy(imgs).to(dev).permute(0, 3, 1, 2).float()
@@ -297,43 +354,32 @@ def train(
             yield TrainEvent("step", step, cfg.max_steps, epoch, elapsed, loss=value, lr=lr)
 
             if step % cfg.val_every == 0 or step == cfg.max_steps:
-                summary = _validate(model, val_set, cfg, cancelled)
-                network.train()
-                if summary is None:
+                if not (yield from validate()):
                     stopped = "cancelled"
                     break
-                score = summary["mean_iou"]
-                improved = score > best_score + cfg.min_delta or best_state is None
-                if improved:
-                    best_score, since_best = score, 0
-                    best_state = copy.deepcopy(network.state_dict())
-                    best_metrics = {"step": step, **summary}
-                else:
-                    since_best += 1
-                validations.append({"step": step, **summary})
-                yield TrainEvent(
-                    "validation",
-                    step,
-                    cfg.max_steps,
-                    epoch,
-                    time.perf_counter() - start,
-                    mean_iou=score,
-                    iou=summary["iou"],
-                    dice=summary["dice"],
-                    best=improved,
-                )
-                if cfg.patience and since_best >= cfg.patience:
+                if cfg.patience and best.since >= cfg.patience:
                     stopped = "early_stopping"
                     break
+        if stopped == "stopped" and step > validated:
+            yield TrainEvent(
+                "note",
+                step,
+                cfg.max_steps,
+                epoch,
+                time.perf_counter() - start,
+                message=f"stopped at step {step}: validating on {len(val_set)} held-out image(s)",
+            )
+            if not (yield from validate()):
+                stopped = "cancelled"
     finally:
         if dev.type == "cpu":
             torch.set_num_threads(old_threads)
 
-    if best_state is not None:
-        network.load_state_dict(best_state)
+    if best.state is not None:
+        network.load_state_dict(best.state)
     network.eval()
     seconds = time.perf_counter() - start
-    model.metrics = best_metrics
+    model.metrics = best.metrics
     model.training = {
         **cfg.to_dict(),
         "seed": seed,
@@ -347,7 +393,7 @@ def train(
     }
     return TrainResult(
         model if step > 0 else None,
-        best_metrics,
+        best.metrics,
         stopped,
         step,
         seconds,

@@ -1,7 +1,13 @@
-"""The files panel: the folder's images with their labeled / unlabeled state and a filter."""
+"""The files panel: the folder's images with their labeled / unlabeled state and a filter.
+
+It lists the images in folder order, or sorted by per-image scores
+(:meth:`FilesPanel.set_sort_scores`, e.g. the trained model's uncertainty); ``order_changed``
+tells the navigator, so next / previous image follow the order shown.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import qtawesome as qta
@@ -22,6 +28,7 @@ from labeldesk.ui.folder import BAD, EMPTY, LABELED, UNLABELED, FileState
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+ORDER_ROLE = Qt.ItemDataRole.UserRole + 3  # position in the sorted order (int)
 STATE_ICONS = {
     LABELED: ("mdi6.check-circle", "#2da44e"),
     EMPTY: ("mdi6.circle-outline", "#d29922"),
@@ -46,9 +53,12 @@ class _Filter(QSortFilterProxyModel):
 
 
 class FilesPanel(QWidget):
-    """Signals ``activated(path)`` when the user picks an image (click or Enter)."""
+    """Signals ``activated(path)`` when the user picks an image (click or Enter), and
+    ``order_changed(paths)`` when the sort order changes: every image in the order shown, or
+    None for the folder's order."""
 
     activated = Signal(object)
+    order_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,11 +89,21 @@ class FilesPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary)
-        self._items: dict[Path, QStandardItem] = {}
+        self._items: dict[Path, QStandardItem] = {}  # in folder order
+        self._details: dict[Path, str] = {}  # the state part of each tooltip
+        self._scores: dict[Path, float] | None = None
+        self._score_label = ""
+        self._order: list[Path] | None = None
 
     def set_images(self, images: list[Path]) -> None:
+        """List ``images`` in this (folder) order; any sort by scores ends."""
+        was_sorted = self._order is not None
+        self._scores, self._order = None, None
+        self.proxy.sort(-1)
+        self.proxy.setSortRole(Qt.ItemDataRole.DisplayRole)
         self.model.clear()
         self._items.clear()
+        self._details.clear()
         for path in images:
             item = QStandardItem(path.name)
             item.setData(path, PATH_ROLE)
@@ -91,6 +111,8 @@ class FilesPanel(QWidget):
             self.model.appendRow(item)
             self._items[path] = item
         self._update_summary()
+        if was_sorted:
+            self.order_changed.emit(None)
 
     def set_state(self, path: Path, state: FileState, *, summary: bool = True) -> None:
         item = self._items.get(path)
@@ -105,7 +127,8 @@ class FilesPanel(QWidget):
             UNLABELED: "not labeled yet",
             BAD: f"cannot read its annotation: {state.message}",
         }[state.state]
-        item.setToolTip(f"{path.name}: {detail}")
+        self._details[path] = detail
+        self._set_tooltip(path)
         if summary:
             self._update_summary()
 
@@ -122,6 +145,50 @@ class FilesPanel(QWidget):
         if index.isValid():
             self.view.setCurrentIndex(index)
             self.view.scrollTo(index)
+
+    # -- sorting by scores ---------------------------------------------------------------------
+    def set_sort_scores(
+        self, scores: dict[Path, float] | None, *, label: str = "sort score"
+    ) -> None:
+        """List the images by ``scores`` (highest first; images without a finite score
+        after them, in folder order), each score shown in its tooltip as ``label``; None
+        restores the folder's order. Emits ``order_changed``."""
+        if scores is None:
+            if self._order is None:
+                return
+            self._scores, self._order = None, None
+            self.proxy.sort(-1)
+            self.proxy.setSortRole(Qt.ItemDataRole.DisplayRole)
+        else:
+            kept = {p: float(v) for p, v in scores.items() if p in self._items and math.isfinite(v)}
+            self._scores, self._score_label = kept, label
+            ranked = sorted((p for p in self._items if p in kept), key=lambda p: -kept[p])
+            self._order = ranked + [p for p in self._items if p not in kept]
+            for i, path in enumerate(self._order):
+                self._items[path].setData(i, ORDER_ROLE)
+            self.proxy.setSortRole(ORDER_ROLE)
+            self.proxy.sort(0, Qt.SortOrder.AscendingOrder)
+            self.view.scrollToTop()
+        for path in self._items:
+            self._set_tooltip(path)
+        self.order_changed.emit(None if self._order is None else list(self._order))
+
+    def sort_order(self) -> list[Path] | None:
+        """Every image in the sorted order shown (whatever the filter hides), or None when
+        the panel lists the folder's order."""
+        return None if self._order is None else list(self._order)
+
+    def sort_score(self, path: Path) -> float | None:
+        """``path``'s score in the current sort, or None."""
+        return None if self._scores is None else self._scores.get(path)
+
+    def _set_tooltip(self, path: Path) -> None:
+        item = self._items[path]
+        text = f"{path.name}: {self._details.get(path, 'not read yet')}"
+        score = self.sort_score(path)
+        if score is not None:
+            text += f" · {self._score_label} {score:.3f}"
+        item.setToolTip(text)
 
     def state_of(self, path: Path) -> str | None:
         item = self._items.get(path)

@@ -13,7 +13,8 @@ Run it with a :class:`~labeldesk.ui.workers.base.WorkerHost`::
 Torch is imported in the worker thread, on the first job, never at import of this module.
 The job yields ``(fraction, text)`` after every step, so the host's cancel check runs between
 steps; the same check is passed to the training loop, which also looks at it between the
-held-out images of a validation. Errors (too few labeled images, a single class, a model whose
+held-out images of a validation. Stop & Save is the loop's ``finish``: it stops before the
+next step and validates once more when steps were taken since the last validation. Errors (too few labeled images, a single class, a model whose
 classes do not match...) come back as the host's ``failed`` message.
 """
 
@@ -114,7 +115,8 @@ class TrainingWorker(Worker):
             job.config,
             seed=job.seed,
             device=job.device,
-            cancel=lambda: self._finishing(rid) or self._stale(),
+            cancel=self._stale,
+            finish=lambda: self._finishing(rid),
         )
         try:
             while True:

@@ -1,0 +1,114 @@
+"""A plugin takes over a declared action through the public API (ActionRegistry.replace,
+ActionManager.replace), and the classical plugin uses the registered Qt-free tools as they
+are: no subclasses over TOOLS, only a runner given to the active tool."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtCore import Qt
+
+from labeldesk.core.tools import TOOLS
+from labeldesk.core.tools.classical import (
+    GrabCutTool,
+    LiveWireTool,
+    RegionGrowTool,
+    ThresholdTool,
+    WatershedTool,
+)
+from labeldesk.ui.actions import ActionRegistry, ActionSpec
+from labeldesk.ui.classical import ACTIONS, ToolRunner
+from tests.gui.test_classical_tools import key, open_scene
+
+
+def spec(action_id: str, text: str, handler=lambda w: None, **kw) -> ActionSpec:
+    return ActionSpec(action_id, text, kw.pop("menu", "View"), handler, **kw)
+
+
+def test_registry_replace_keeps_the_place_and_checks_its_input() -> None:
+    reg = ActionRegistry()
+    for name in "abc":
+        reg.register(spec(f"x.{name}", name.upper(), shortcuts=(name.upper(),)))
+    old = reg.replace(spec("x.b", "Bee", shortcuts=("Ctrl+B",)))
+    assert old.text == "B" and "x.b" in reg and "x.z" not in reg
+    assert [s.text for s in reg] == ["A", "Bee", "C"]
+    assert reg.defaults()["x.b"] == ["Ctrl+B"]
+    with pytest.raises(ValueError, match="'x.z' is not registered; register"):
+        reg.replace(spec("x.z", "Zed"))
+    with pytest.raises(ValueError, match="menu must be one of"):
+        reg.replace(spec("x.a", "A", menu="Nowhere"))
+    assert reg["x.a"].text == "A"
+
+
+def test_manager_replace_updates_the_same_action(make_window, qtbot) -> None:
+    window = make_window()
+    manager = window.actions
+    action = manager["view.fit"]
+    assert action in manager.toolbars["main"].actions()
+    calls: list[str] = []
+    manager.replace(
+        spec(
+            "view.fit",
+            "Fit &Everything",
+            lambda w: calls.append("new"),
+            shortcuts=("Shift+F",),
+            icon="mdi6.arrow-expand-all",
+            tip="Fit it all",
+            menu="Tools",
+        )
+    )
+    assert manager["view.fit"] is action  # connections to it keep working
+    assert action.text() == "Fit &Everything" and action.toolTip() == "Fit it all"
+    assert action.shortcut().toString() == "Shift+F" and manager.bindings["view.fit"] == ["Shift+F"]
+    assert not action.icon().isNull()
+    assert action not in manager.toolbars["main"].actions()  # the new spec has no toolbar
+    assert action in manager.menus["Tools"].actions()
+    assert action not in manager.menus["View"].actions()
+    action.trigger()
+    assert calls == ["new"]  # the new handler, not the old one
+    assert manager.registry["view.fit"].text == "Fit &Everything"
+    assert manager.user_overrides().get("view.fit") is None  # its defaults are the new keys
+
+
+def test_manager_replace_keeps_a_saved_user_binding_and_adds_new_ids(make_window) -> None:
+    window = make_window()
+    manager = window.actions
+    manager.apply_bindings({"view.fit": ["Ctrl+Alt+F"]})
+    manager.replace(spec("view.fit", "Fit", shortcuts=("Shift+F",)))
+    assert manager["view.fit"].shortcut().toString() == "Ctrl+Alt+F"
+    assert manager.user_overrides()["view.fit"] == ["Ctrl+Alt+F"]
+    action = manager.replace(spec("view.extra", "Extra", shortcuts=("Ctrl+Alt+X",)))
+    assert "view.extra" in manager.registry and action in manager.menus["View"].actions()
+    assert action.shortcut().toString() == "Ctrl+Alt+X"
+
+
+def test_install_takes_over_the_plain_tool_entries(make_window, tmp_path, qtbot) -> None:
+    window, ctl, _ = open_scene(make_window, tmp_path, qtbot)
+    manager = window.actions
+    for name, (shortcut, _icon, _tip) in ACTIONS.items():
+        entry = manager.registry[f"tool.{name}"]
+        assert entry.shortcuts == (shortcut,) and entry.icon == ACTIONS[name][1]
+        assert manager[f"tool.{name}"].shortcut().toString() == shortcut
+    tools = manager.menus["Tools"].actions()
+    assert len([a for a in tools if a.objectName() == "tool.threshold"]) == 1
+
+
+def test_the_registered_tools_are_the_qt_free_ones(make_window, tmp_path, qtbot) -> None:
+    window, ctl, _ = open_scene(make_window, tmp_path, qtbot)
+    classes = {
+        "threshold": ThresholdTool,
+        "region_grow": RegionGrowTool,
+        "watershed": WatershedTool,
+        "grabcut": GrabCutTool,
+        "live_wire": LiveWireTool,
+    }
+    for name, cls in classes.items():
+        assert TOOLS[name] is cls
+        window.set_tool(name)
+        tool = window.canvas.tool()
+        assert type(tool) is cls and isinstance(tool.runner, ToolRunner)
+        assert tool.runner is ctl.runner(name, clean=name != "live_wire")
+    key(window, Qt.Key.Key_Escape)
