@@ -39,7 +39,7 @@ def test_export_voc_from_the_menu(qtbot, make_window, sample_dir: Path, tmp_path
     present = {classes[v] for v in np.unique(seg) if v not in (0, 255)}
     assert present == {s["label"] for s in data["shapes"]}
     dialog.reject()
-    qtbot.waitUntil(lambda: not dialog.host.is_running() if hasattr(dialog.host, "is_running") else True)
+    qtbot.waitUntil(lambda: not dialog.host.is_running())
 
 
 def test_unsaved_edits_without_autosave_are_not_exported(qtbot, make_window, sample_dir: Path) -> None:
@@ -47,7 +47,11 @@ def test_unsaved_edits_without_autosave_are_not_exported(qtbot, make_window, sam
     install(window)
     messages: list[str] = []
     window.show_message = lambda text, level="info", actions=None: messages.append(text)
-    window.session.doc.remove_shapes([0]) if len(window.session.doc) else None
+    doc = window.session.doc
+    assert len(doc) > 0
+    doc.remove_shapes([0])
     window.actions.actions["file.export"].trigger()
     assert any("Save this image first" in m for m in messages)
     assert not any(isinstance(w, ExportDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
+    doc.undo()  # back to the saved state, so closing the window does not ask
+    assert not doc.is_dirty()
