@@ -6,6 +6,8 @@
 * ``make_window``: a labeldesk main window with its own settings file and crash journal in
   the test's temporary folder, closed (and its threads stopped) at the end of the test.
 * ``sample_dir``: a writable copy of the bundled sample folder.
+* ``no_modal_dialog`` (autouse): a QMessageBox that would wait for a click (and block the
+  run forever offscreen) answers Discard/Cancel at once, and the test fails naming it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,26 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import QSettings, QThread
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialog(monkeypatch):
+    shown: list[str] = []
+    b = QMessageBox.StandardButton
+
+    def answer(kind: str, default):
+        def fake(parent, title, text, *args, **kwargs):
+            shown.append(f"{kind}: {title}: {text}")
+            return default
+
+        return staticmethod(fake)
+
+    monkeypatch.setattr(QMessageBox, "question", answer("question", b.Discard))
+    for kind in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, kind, answer(kind, b.Ok))
+    yield shown
+    assert not shown, f"a modal message box would have blocked the test: {shown}"
 
 
 @pytest.fixture(autouse=True)
