@@ -18,8 +18,9 @@ want="$(cat pyproject.toml setup.py | sha256sum | cut -c1-16) $torch_req"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "labeldesk: installing into .venv (first run, or dependencies changed)..." >&2
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install --quiet "$torch_req" -e ".${extras:+[$extras]}" 2>&1 \
-    | grep -v -E "^WARNING: (Location|Skipping)" >&2 || true
+  if ! .venv/bin/python -m pip install --quiet "$torch_req" -e ".${extras:+[$extras]}" > .venv/install.log 2>&1; then
+    grep -v -E "^WARNING: (Location|Skipping)" .venv/install.log >&2 || true
+  fi
   .venv/bin/python -c "import labeldesk, PySide6, torch, cv2" || { echo "labeldesk: install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
