@@ -47,6 +47,16 @@ def bench_json(runs: int, folder: Path) -> None:
         back = read_labelme(path, check_image=False)
         reads.append(time.perf_counter() - t0)
     assert len(back) == 5000
+    import json
+
+    from labeldesk.io.labelme import document_to_dict
+
+    data = document_to_dict(doc, path)
+    stdlib = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        json.dumps(data, ensure_ascii=False, indent=2)
+        stdlib.append(time.perf_counter() - t0)
     size = path.stat().st_size / 1e6
     print(f"labelme JSON, 5000 polygons x 100 vertices ({size:.1f} MB):")
     print(

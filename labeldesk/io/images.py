@@ -67,7 +67,12 @@ def read_info(source: str | os.PathLike[str] | bytes, *, name: str | None = None
     name = name or (str(source) if not isinstance(source, bytes) else "<embedded image>")
     with _open(source, name) as im:
         try:
-            orientation = int(im.getexif().get(_EXIF_ORIENTATION, 1) or 1)
+            if im.format == "PNG" and "exif" not in im.info:
+                # Pillow would decode the whole image to look for an eXIf chunk after the
+                # pixels (seconds for a large PNG); one before them is already in info.
+                orientation = 1
+            else:
+                orientation = int(im.getexif().get(_EXIF_ORIENTATION, 1) or 1)
         except Exception:  # a broken EXIF block must not stop the image from opening
             orientation = 1
         w, h = im.size
@@ -105,12 +110,18 @@ def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
     return arr
 
 
+_CV2_FLAGS = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
+
+
 def _decode_cv2(data: np.ndarray) -> np.ndarray | None:
-    flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
     try:
-        arr = cv2.imdecode(data, flags)
+        return _finish_cv2(cv2.imdecode(data, _CV2_FLAGS))
     except cv2.error:
         return None
+
+
+def _finish_cv2(arr: np.ndarray | None) -> np.ndarray | None:
+    """OpenCV's BGR(A) to RGB(A) in place; one channel to ``(H, W)``; None stays None."""
     if arr is None:
         return None
     if arr.ndim == 3 and arr.shape[2] == 3:
@@ -149,16 +160,21 @@ def load_image(
     name = name or (str(source) if not isinstance(source, bytes) else "<embedded image>")
     info = read_info(source, name=name)
     check_pixels(name, info.width, info.height, max_pixels)
-    try:
-        data = (
-            np.frombuffer(source, np.uint8)
-            if isinstance(source, bytes)
-            else np.fromfile(source, np.uint8)
-        )
-    except OSError as exc:
-        raise ImageReadError(name, f"cannot read the file: {exc.strerror or exc}") from exc
-    arr = _decode_cv2(data)
-    del data
+    arr = None
+    if not isinstance(source, bytes) and str(source).isascii():
+        # straight from the file: no copy of the file's bytes is held while decoding
+        arr = _finish_cv2(cv2.imread(str(source), _CV2_FLAGS))
+    if arr is None:
+        try:
+            data = (
+                np.frombuffer(source, np.uint8)
+                if isinstance(source, bytes)
+                else np.fromfile(source, np.uint8)
+            )
+        except OSError as exc:
+            raise ImageReadError(name, f"cannot read the file: {exc.strerror or exc}") from exc
+        arr = _decode_cv2(data)
+        del data
     if arr is None or info.mode in ("P", "PA", "1", "LA", "CMYK", "YCbCr", "I", "F"):
         try:
             arr = _decode_pil(source, name)
