@@ -6,6 +6,11 @@ One accepted result is one object, so it stays one instance in every export.
 The work is done on the mask's bounding box, so its cost follows the size of the object, not
 of the image (a 400 px disc in a 4000x3000 mask: a few ms); a mask of several parts, or of
 one part with holes, becomes a mask object without tracing any contour.
+
+Masks that travel between the models, the tools and the UI are kept cropped to their box:
+:func:`crop_mask` cuts an ``(H, W)`` bool mask to ``(crop (h, w) bool, origin (x0, y0))``,
+:func:`paste_crop` puts it back, and :func:`shape_from_crop` makes the object straight from
+the crop.
 """
 
 from __future__ import annotations
@@ -84,3 +89,45 @@ def mask_to_shape(
     cropped = crop[by0:by1, bx0:bx1].copy()
     corners = [[x0 + bx0, y0 + by0], [x0 + bx1 - 1, y0 + by1 - 1]]
     return Shape(label, corners, "mask", mask=cropped, group_id=group_id)
+
+
+def crop_mask(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """``(crop, (x0, y0))`` of an ``(H, W)`` bool mask cut to its box (``(0, 0)`` crop if empty).
+
+    ``crop`` is a new C-contiguous ``(h, w)`` bool array indexed ``[y, x]``; ``(x0, y0)`` is
+    the image pixel of its top-left corner.
+    """
+    ys = np.flatnonzero(mask.any(axis=1))
+    if ys.size == 0:
+        return np.zeros((0, 0), bool), (0, 0)
+    xs = np.flatnonzero(mask.any(axis=0))
+    y0, y1, x0, x1 = int(ys[0]), int(ys[-1]), int(xs[0]), int(xs[-1])
+    return np.ascontiguousarray(mask[y0 : y1 + 1, x0 : x1 + 1], dtype=bool), (x0, y0)
+
+
+def paste_crop(crop: np.ndarray, origin: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+    """An ``(H, W)`` bool mask (``size``) with ``crop`` placed at ``origin`` ``(x0, y0)``; the
+    part of the crop outside the image is dropped."""
+    out = np.zeros(size, dtype=bool)
+    x0, y0 = origin
+    h, w = crop.shape
+    out[y0 : y0 + h, x0 : x0 + w] = crop[: max(0, size[0] - y0), : max(0, size[1] - x0)]
+    return out
+
+
+def shape_from_crop(
+    crop: np.ndarray,
+    origin: tuple[int, int],
+    label: str,
+    *,
+    tolerance: float = 1.0,
+    min_area: int = 10,
+) -> Shape | None:
+    """:func:`mask_to_shape` of a cropped ``(h, w)`` bool mask whose top-left pixel is
+    ``origin`` ``(x0, y0)``, with the object placed back in image coordinates."""
+    padded = np.pad(np.asarray(crop, dtype=bool), 1)
+    shape = mask_to_shape(padded, label, tolerance=tolerance, min_area=min_area)
+    if shape is None:
+        return None
+    offset = np.array([origin[0] - 1, origin[1] - 1], dtype=np.float64)
+    return Shape(label, shape.points + offset, shape.shape_type, mask=shape.mask)

@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from labeldesk.core.convert import crop_mask
 from labeldesk.core.errors import ModelError
-from labeldesk.core.tools.sam import SamPrompt, SamResult, crop_mask
+from labeldesk.core.tools.sam import SamPrompt, SamResult
 from labeldesk.models import proposals as props
 from labeldesk.models.proposals import as_rgb
 

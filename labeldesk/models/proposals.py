@@ -22,14 +22,15 @@ from typing import Any
 import cv2
 import numpy as np
 
+from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
 from labeldesk.core.errors import ModelError
 from labeldesk.core.shapes import Shape
-from labeldesk.core.tools.sam import crop_mask, paste_crop, shape_from_crop
 
 Steps = Generator[tuple[float, str], None, "list[Proposal]"]
 
-# file names a trained model may have in a project folder (labeldesk.models.seg sidecar JSON)
-TRAINED_MODEL_NAMES = ("model.json", "labeldesk-model.json", ".labeldesk/model.json")
+# where a trained model's sidecar JSON may be in a project folder, first match wins:
+# ".labeldesk/model.json" is where the training dialog and `labeldesk train` save by default
+TRAINED_MODEL_NAMES = (".labeldesk/model.json", "model.json", "labeldesk-model.json")
 
 
 @dataclass
@@ -219,13 +220,14 @@ def sam_proposals(
 
 # -- a model trained on the user's labels --------------------------------------------------------
 def find_trained_model(folder: str | os.PathLike[str] | None) -> Path | None:
-    """The trained model's sidecar JSON in a project ``folder`` (see
-    :data:`TRAINED_MODEL_NAMES`), or None."""
+    """The trained model's sidecar JSON in a project ``folder``, or None: the first of
+    :data:`TRAINED_MODEL_NAMES` that has its ``.pt`` beside it and says it is a labeldesk
+    model (so a labelme file ``model.json`` next to a stray ``model.pt`` is not taken)."""
     if folder is None:
         return None
     for name in TRAINED_MODEL_NAMES:
         path = Path(folder) / name
-        if path.is_file() and path.with_suffix(".pt").is_file():
+        if path.is_file() and path.with_suffix(".pt").is_file() and is_trained_model(path):
             return path
     return None
 
@@ -252,11 +254,12 @@ def model_proposals(model: Any, image: np.ndarray, *, min_area: int = 64) -> Ste
     yield 0.0, "running the trained model"
     pred = predict_instances(model, rgb, min_area=min_area)
     yield 0.9, "collecting objects"
-    out = []
-    for inst in pred.instances:
-        prop = Proposal.from_mask(inst.mask, inst.class_name, inst.score, "model")
-        if prop is not None:
-            out.append(prop)
+    # an Instance is already cropped to its box: no full-image mask is built per object
+    out = [
+        Proposal(inst.crop, inst.origin, inst.class_name, float(inst.score), "model")
+        for inst in pred.instances
+        if inst.crop.size and inst.area > 0
+    ]
     out.sort(key=lambda p: -p.area)
     yield 1.0, f"{len(out)} objects"
     return out

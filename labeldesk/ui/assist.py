@@ -10,71 +10,33 @@ It adds, through the window's action registry: Tools ▸ SAM (S), Auto-Segment I
 Accept / Reject All Proposals, Model Manager… (Ctrl+M); a "Proposed" dock; a model status
 label, a progress bar and Cancel in the status bar. All model work runs in one
 :class:`~labeldesk.ui.workers.inference.InferenceWorker` thread; the window never waits on it.
+Reviewing the proposals (dock, overlay, review tool) is :mod:`labeldesk.ui.proposals`.
+
+"tool.sam" is declared by the built-in actions (every registered tool gets an entry); this
+plugin takes it over with :meth:`~labeldesk.ui.actions.ActionManager.replace`, adding its tip.
 """
 
 from __future__ import annotations
 
-import colorsys
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
-import qtawesome as qta
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QProgressBar,
-    QPushButton,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QProgressBar, QToolButton
 
-from labeldesk.core.tools import TOOLS
-from labeldesk.core.tools.sam import ProposalTool, SamPrompt, SamTool, render_proposals
+from labeldesk.core.tools.proposals import ProposalTool
+from labeldesk.core.tools.sam import SamPrompt, SamTool
 from labeldesk.models.proposals import Proposal, find_trained_model
 from labeldesk.ui.actions import ActionSpec
+from labeldesk.ui.proposals import ProposalReview, ProposalsPanel
 from labeldesk.ui.workers.base import WorkerHost
 from labeldesk.ui.workers.inference import InferenceWorker, ProposalsResult
 
+__all__ = ["AssistController", "ProposalReview", "ProposalsPanel", "install"]
+
 HOVER_SECONDS = 0.05  # hover previews are turned on when a click's round trip is this fast
-
-
-def _palette(n: int) -> list[tuple[int, int, int]]:
-    """``n`` distinct, saturated colours (golden-angle hues)."""
-    out = []
-    for i in range(n):
-        r, g, b = colorsys.hsv_to_rgb((i * 0.618034) % 1.0, 0.75, 1.0)
-        out.append((int(r * 255), int(g * 255), int(b * 255)))
-    return out
-
-
-class ProposalsPanel(QWidget):
-    """The "Proposed" dock: one row per open proposal, Accept / Reject buttons."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.list = QListWidget(self)
-        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self.accept_all = QPushButton("Accept all (Enter)", self)
-        self.accept_sel = QPushButton("Accept selected", self)
-        self.reject_sel = QPushButton("Reject selected", self)
-        self.reject_all = QPushButton("Reject all (Esc)", self)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(4, 4, 4, 4)
-        box.addWidget(self.list, 1)
-        for pair in ((self.accept_all, self.accept_sel), (self.reject_sel, self.reject_all)):
-            row = QHBoxLayout()
-            row.addWidget(pair[0])
-            row.addWidget(pair[1])
-            box.addLayout(row)
 
 
 class AssistController(QObject):
@@ -89,17 +51,12 @@ class AssistController(QObject):
         self.host = WorkerHost(worker or InferenceWorker(), name="labeldesk-inference")
         self.sam_info: Any = None
         self.trained_info: Any = None
-        self.review: ProposalTool | None = None
-        self.proposal_source = ""
-        self._prev_tool: Any = None
-        self._review_version = -1
-        self._colors: list[tuple[int, int, int]] = []
         self._task: int | None = None
         self._token: object | None = None
         self._trained_checked: set[str] = set()
         self._click_times: list[float] = []
-        self._syncing = False
         self._build_widgets()
+        self.proposals = ProposalReview(window)
         self.set_predictor_available(False)
         window.session.loaded.connect(self._on_image_loaded)
         window.installEventFilter(self)
@@ -122,25 +79,24 @@ class AssistController(QObject):
             w.statusBar().addPermanentWidget(widget)
         self.progress.hide()
         self.cancel_button.hide()
-        self.panel = ProposalsPanel(w)
-        self.dock = QDockWidget("Proposed", w)
-        self.dock.setObjectName("dock.proposed")
-        self.dock.setWidget(self.panel)
-        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        layers = getattr(w, "docks", {}).get("layers")
-        if layers is not None:
-            w.tabifyDockWidget(layers, self.dock)  # next to the objects, as "Proposed"
-        self.dock.hide()
-        p = self.panel
-        p.accept_all.clicked.connect(self.accept_all)
-        p.reject_all.clicked.connect(self.reject_all)
-        p.accept_sel.clicked.connect(
-            lambda: self.review and self.review.accept(self.review.selected)
-        )
-        p.reject_sel.clicked.connect(
-            lambda: self.review and self.review.reject(self.review.selected)
-        )
-        p.list.itemSelectionChanged.connect(self._list_to_tool)
+
+    # the review of proposals (see labeldesk.ui.proposals); names kept for callers and tests
+    @property
+    def review(self) -> ProposalTool | None:
+        """The review tool while proposals are shown, else None."""
+        return self.proposals.tool
+
+    @property
+    def proposal_source(self) -> str:
+        return self.proposals.source
+
+    @property
+    def panel(self) -> ProposalsPanel:
+        return self.proposals.panel
+
+    @property
+    def dock(self) -> QDockWidget:
+        return self.proposals.dock
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if obj is self.window and event.type() == QEvent.Type.Close:
@@ -212,13 +168,18 @@ class AssistController(QObject):
             parts.append(f"trained: {self.trained_info.name}")
         self.model_label.setText(" | ".join(parts) or "No model (auto-segment: classical)")
 
+    def project_model_dirs(self) -> list[Path]:
+        """Where the open folder may hold models: the folder itself, and its ``.labeldesk``
+        (where training saves ``model.pt``); empty when no folder is open."""
+        folder = self.window.session.folder
+        return [] if folder is None else [Path(folder), Path(folder) / ".labeldesk"]
+
     def open_model_manager(self) -> None:
         from labeldesk.ui.model_manager import ModelManagerDialog
 
-        folder = self.window.session.folder
         dialog = ModelManagerDialog(
             self.models_dir,
-            extra_dirs=[folder] if folder is not None else [],
+            extra_dirs=self.project_model_dirs(),
             loaded=self.sam_info.path if self.sam_info is not None else None,
             parent=self.window,
         )
@@ -347,121 +308,39 @@ class AssistController(QObject):
         if not result.proposals:
             self.message(f"Auto-segment ({result.source}) found no regions", "info")
             return
-        self.proposal_source = result.source
-        self.start_review(result.proposals)
+        self.start_review(result.proposals, result.source)
         self.message(
             f"{len(result.proposals)} regions proposed ({result.source}, {result.seconds:.1f} s)",
             "status",
         )
 
     # -- reviewing proposals -----------------------------------------------------------------------
-    def start_review(self, proposals: list[Proposal]) -> ProposalTool:
-        self.end_review()
-        tool = ProposalTool(self.window.ctx, proposals, on_finish=self.end_review)
-        doc_classes = self.window.ctx.document.classes
-        palette = _palette(len(proposals))
-        self._colors = [
-            doc_classes.color_of(p.label) if p.label else palette[i]
-            for i, p in enumerate(proposals)
-        ]
-        current = self.window.canvas.tool()
-        self._prev_tool = current if not isinstance(current, ProposalTool) else self._prev_tool
-        self.review = tool
-        tool.changed.connect(self._on_review_changed)
-        self.activate_review()
-        self._review_version = -1
-        self._on_review_changed(None)
-        self.dock.show()
-        self.dock.raise_()
-        return tool
+    def start_review(self, proposals: list[Proposal], source: str = "") -> ProposalTool:
+        """Show ``proposals`` for review (from ``source``); returns the review tool."""
+        return self.proposals.start(proposals, source)
 
     def activate_review(self) -> None:
-        if self.review is not None and self.window.canvas.tool() is not self.review:
-            self.window.canvas.set_tool(self.review)
-            self.window.canvas.setFocus()
+        self.proposals.activate()
 
     def end_review(self) -> None:
-        tool = self.review
-        if tool is None:
-            return
-        self.review = None
-        tool.changed.disconnect(self._on_review_changed)
-        self.window.canvas.set_overlay("proposals", None)
-        self.panel.list.clear()
-        self.dock.hide()
-        if self.window.canvas.tool() is tool:
-            prev = self._prev_tool
-            if prev is not None and prev.name in TOOLS:
-                self.window.set_tool(prev.name)
-            else:
-                self.window.canvas.set_tool(prev)
-        self._prev_tool = None
+        self.proposals.end()
 
     def accept_all(self) -> None:
-        if self.review is not None:
-            self.review.accept(list(self.review.open))
+        self.proposals.accept_all()
 
     def reject_all(self) -> None:
-        if self.review is not None:
-            self.review.reject(list(self.review.open))
-
-    def _on_review_changed(self, _ev: Any) -> None:
-        tool = self.review
-        if tool is None or tool.version == self._review_version:
-            return
-        self._review_version = tool.version
-        doc = self.window.ctx.document
-        size = (doc.image_height, doc.image_width)
-        colors = [self._colors[i] for i in tool.open]
-        rendered = render_proposals(tool.items, tool.open, size, colors)
-        canvas = self.window.canvas
-        canvas.set_overlay(
-            "proposals",
-            None if rendered is None else rendered[0],
-            *(rendered[1:] if rendered else (0, 0)),
-        )
-        self._fill_list()
-
-    def _fill_list(self) -> None:
-        tool, lst = self.review, self.panel.list
-        if tool is None:
-            return
-        self._syncing = True
-        try:
-            lst.clear()
-            for i in tool.open:
-                p = tool.items[i]
-                name = f"proposed {p.label}" if p.label else "proposed"
-                item = QListWidgetItem(f"{name} · {p.score:.2f} · {p.area} px")
-                item.setToolTip("Click to pick; 1-9 accepts as that class, Delete rejects")
-                item.setIcon(qta.icon("mdi6.square", color=QColor(*self._colors[i])))
-                item.setData(256, i)
-                lst.addItem(item)
-                item.setSelected(i in tool.selected)
-            self.dock.setWindowTitle(f"Proposed ({len(tool.open)}, {self.proposal_source})")
-        finally:
-            self._syncing = False
-
-    def _list_to_tool(self) -> None:
-        if self._syncing or self.review is None:
-            return
-        self.activate_review()
-        self.review.select([it.data(256) for it in self.panel.list.selectedItems()])
+        self.proposals.reject_all()
 
 
 # -- installation ------------------------------------------------------------------------------
-def _add_action(window: Any, spec: ActionSpec) -> None:
-    """Declare ``spec`` in the window's registry and create its QAction (menu, toolbar, keys)."""
-    manager = window.actions
-    if spec.id in manager.actions:
-        return  # declared already (e.g. "tool.sam" when the tool registry had it at start-up)
-    manager.add(spec)
-
-
 def install(
     window: Any, *, models_dir: Path | None = None, worker: InferenceWorker | None = None
 ) -> AssistController:
-    """Add model assist to ``window`` (a MainWindow); returns the controller."""
+    """Add model assist to ``window`` (a MainWindow); returns the controller.
+
+    "tool.sam" exists already (the built-in actions declare every registered tool); it is
+    taken over with :meth:`ActionManager.replace`, which keeps a key the user bound to it.
+    """
     ctl = AssistController(window, worker=worker, models_dir=models_dir)
     a = ActionSpec
     # fmt: off
@@ -481,6 +360,6 @@ def install(
     ]
     # fmt: on
     for spec in specs:
-        _add_action(window, spec)
+        window.actions.replace(spec)  # adds the ones not declared yet
     window.assist = ctl
     return ctl

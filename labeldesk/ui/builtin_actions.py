@@ -27,6 +27,7 @@ TOOL_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "point": (("Shift+P",), "mdi6.circle-small"),
     "brush": (("B",), "mdi6.brush"),
     "eraser": (("Shift+B",), "mdi6.eraser"),
+    "sam": (("S",), "mdi6.auto-fix"),
 }
 SIMPLIFY_TOLERANCE = 1.5  # image pixels
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.models.download import download
+from labeldesk.models.proposals import is_trained_model
 from labeldesk.ui.workers.base import Worker, WorkerHost
 
 SUFFIXES = (".pth", ".pt")
@@ -89,7 +90,8 @@ def list_entries(
     models_dir: Path, catalogue: Sequence, extra_dirs: Sequence[Path] = ()
 ) -> list[Entry]:
     """Known checkpoints (expected in ``models_dir``) then other ``.pth``/``.pt`` files in
-    ``models_dir`` and ``extra_dirs`` (the project folder)."""
+    ``models_dir`` and ``extra_dirs`` (the project folder and its ``.labeldesk``); a model
+    trained in labeldesk (its sidecar JSON says so) has the variant ``"trained"``."""
     rows = [
         Entry(
             k.name,
@@ -110,7 +112,8 @@ def list_entries(
         for path in sorted(folder.iterdir()):
             if path.suffix.lower() in SUFFIXES and path.is_file() and path.resolve() not in seen:
                 seen.add(path.resolve())
-                rows.append(Entry(path.stem, "", path, path.stat().st_size))
+                variant = "trained" if is_trained_model(path) else ""
+                rows.append(Entry(path.stem, variant, path, path.stat().st_size))
     return rows
 
 

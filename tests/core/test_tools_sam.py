@@ -1,26 +1,23 @@
 """The SAM prompt tool and the proposal review tool, driven with synthetic events (no Qt,
-no torch). The "model" here is a plain function of the prompt (discs around the points), so
+no torch), and the crop helpers of labeldesk.core.convert they use. The "model" here is a plain function of the prompt (discs around the points), so
 the tool's own logic is what is tested: prompts, feedback of the previous mask, stale replies,
 accept as one undo step. The real tiny SAM drives the tool in tests/models/test_assist_sam.py.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 
 from labeldesk.core import Document
 from labeldesk.core.classes import ClassCatalogue
+from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
 from labeldesk.core.selection import Selection
 from labeldesk.core.tools import TOOLS, KeyEvent, PointerEvent, ToolContext
-from labeldesk.core.tools.sam import (
-    ProposalTool,
-    SamPrompt,
-    SamResult,
-    SamTool,
-    crop_mask,
-    render_proposals,
-    shape_from_crop,
-)
+from labeldesk.core.tools.proposals import ProposalTool, render_proposals
+from labeldesk.core.tools.sam import SamPrompt, SamResult, SamTool
 
 H, W = 120, 160
 
@@ -82,6 +79,39 @@ def test_sam_is_registered_and_needs_a_model():
     assert "load a model" in tool.hint
     click(tool, 50, 50)
     assert msgs and "no model" in msgs[-1] and len(doc) == 0
+
+
+def test_importing_the_tools_package_registers_sam_without_qt_or_torch():
+    code = (
+        "import sys; from labeldesk.core.tools import TOOLS; "
+        "print(TOOLS['sam'].__module__, 'PySide6' in sys.modules, 'torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["labeldesk.core.tools.sam", "False", "False"]
+
+
+def test_old_import_paths_still_work():
+    from labeldesk.core.tools import sam
+
+    assert sam.ProposalTool is ProposalTool and sam.render_proposals is render_proposals
+    assert sam.crop_mask is crop_mask and sam.shape_from_crop is shape_from_crop
+
+
+def test_crop_mask_and_paste_crop_round_trip():
+    m = np.zeros((H, W), bool)
+    m[30:41, 100:120] = True
+    m[35, 125] = True
+    crop, origin = crop_mask(m[:, :])
+    assert origin == (100, 30) and crop.shape == (11, 26) and crop.dtype == bool
+    assert crop.flags.c_contiguous and crop.sum() == m.sum()
+    np.testing.assert_array_equal(paste_crop(crop, origin, (H, W)), m)
+    # a crop reaching past the image is cut at its edge
+    cut = paste_crop(np.ones((10, 10), bool), (W - 4, H - 3), (H, W))
+    assert cut.sum() == 12 and cut[H - 1, W - 1]
+    empty, origin0 = crop_mask(np.zeros((5, 5), bool))
+    assert empty.shape == (0, 0) and origin0 == (0, 0)
 
 
 def test_click_refine_and_accept_is_one_undo_step():

@@ -12,8 +12,11 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from labeldesk.core.tools.sam import ProposalTool, SamTool
+from labeldesk.core.tools.proposals import ProposalTool
+from labeldesk.core.tools.sam import SamTool
+from labeldesk.ui.actions import conflicts
 from labeldesk.ui.assist import install
+from labeldesk.ui.plugins import install_plugins
 from tests.gui.conftest import wait_loaded
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sam_tiny"
@@ -173,3 +176,73 @@ def test_overlay_pixels_show_the_proposals(assisted, qtbot) -> None:
         ys[len(ys) // 2] + y0 - int(rect.top()), xs[len(xs) // 2] + x0 - int(rect.left()), 3
     ]
     assert alpha >= 110
+
+
+def test_sam_action_is_built_in_and_the_plugin_takes_it_over(make_window, sample_dir) -> None:
+    window = make_window(sample_dir)
+    action = window.actions["tool.sam"]  # declared by the built-in actions, before any plugin
+    assert action.shortcut().toString() == "S" and not action.icon().isNull()
+    assert action in window.actions.toolbars["tools"].actions()
+    installed = install_plugins(window)  # every plugin, as the app does
+    assert window.actions["tool.sam"] is action and "right-click" in action.toolTip()
+    assert [a.objectName() for a in window.actions.menus["Tools"].actions()].count("tool.sam") == 1
+    assert conflicts(window.actions.bindings) == {}
+    window.actions.apply_bindings({})  # what apply_settings() does after install in the app
+    window.canvas.setFocus()
+    key(window, Qt.Key.Key_S)
+    assert isinstance(window.canvas.tool(), SamTool)
+    assert window.assist is installed["labeldesk.ui.assist"]
+    for controller in installed.values():
+        stop = getattr(controller, "stop", None)
+        if stop is not None:
+            stop()
+
+
+def save_constant_model(path: Path, classes: list[str], winner: int) -> None:
+    """A tiny U-Net (zeroed) that labels every pixel ``classes[winner - 1]``, saved at
+    ``path`` (+ its JSON sidecar)."""
+    from labeldesk.models.device import import_torch
+
+    torch = import_torch()
+    from labeldesk.models.seg import SegModel, build_network, network_config, save_model
+
+    k = len(classes) + 1
+    cfg = network_config({"arch": "unet", "width": 4, "depth": 2, "num_classes": k, "norm": "none"})
+    net = build_network(cfg).eval()
+    with torch.no_grad():
+        for prm in net.parameters():
+            prm.zero_()
+        last = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)][-1]
+        last.bias.copy_(torch.tensor([5.0 if i == winner else 0.0 for i in range(k)]))
+    save_model(SegModel(net, classes, cfg), path)
+
+
+def test_auto_segment_uses_the_model_saved_by_training(
+    make_window, sample_dir, qtbot, tmp_path
+) -> None:
+    # where the training dialog and `labeldesk train` save by default
+    save_constant_model(sample_dir / ".labeldesk" / "model.pt", ["car"], 1)
+    window = make_window(sample_dir)
+    ctl = install(window, models_dir=tmp_path / "models")
+    assert "car" in window.session.classes.names()
+    tool = run_auto(qtbot, window, ctl)
+    assert ctl.trained_info is not None
+    assert Path(ctl.trained_info.path) == sample_dir / ".labeldesk" / "model.json"
+    assert ctl.proposal_source == "model" and "trained: model" in ctl.model_label.text()
+    doc = window.session.doc
+    assert [(p.label, p.origin, p.area) for p in tool.items] == [
+        ("car", (0, 0), doc.image_width * doc.image_height)
+    ]
+    assert ctl.panel.list.item(0).text().startswith("proposed car")
+    n0 = len(doc)
+    key(window, Qt.Key.Key_Return)
+    assert len(doc) == n0 + 1 and doc.shapes[-1].label == "car"
+    doc.undo()
+    doc.mark_clean()
+    # the model manager lists it too, as a trained model
+    from labeldesk.ui.model_manager import list_entries
+
+    rows = list_entries(tmp_path / "models", [], ctl.project_model_dirs())
+    assert [(e.file, e.variant) for e in rows] == [
+        (sample_dir / ".labeldesk" / "model.pt", "trained")
+    ]

@@ -16,4 +16,4 @@ from labeldesk.core.tools.base import (
 __all__ = ["TOOLS", "KeyEvent", "PointerEvent", "Preview", "Tool", "ToolContext", "register_tool"]
 
 # the built-in tools register themselves on import, the way a plugin would
-from labeldesk.core.tools import brush, draw, edit  # noqa: E402, F401
+from labeldesk.core.tools import brush, draw, edit, sam  # noqa: E402, F401

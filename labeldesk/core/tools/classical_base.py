@@ -12,10 +12,9 @@ import numpy as np
 
 from labeldesk import algorithms as alg
 from labeldesk.core.commands import AddShapes
-from labeldesk.core.convert import mask_to_shape
+from labeldesk.core.convert import crop_mask, mask_to_shape
 from labeldesk.core.shapes import Shape
 from labeldesk.core.tools.base import KeyEvent, Preview, Tool, ToolContext
-from labeldesk.core.tools.sam import crop_mask
 
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 DRAG_PX = 4.0  # screen pixels: a press-release further apart than this is a drag

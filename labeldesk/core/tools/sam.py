@@ -1,4 +1,4 @@
-"""Model-assisted tools (Qt-free): SAM prompts, and reviewing automatic proposals.
+"""The SAM prompt tool (Qt-free): points and a box in, a mask preview out.
 
 :class:`SamTool` ("sam" in :data:`TOOLS`): left click adds a positive point, right click or
 Shift+click a negative one, a left drag draws a box. Every change sends a :class:`SamPrompt`
@@ -7,13 +7,11 @@ to a *predict* callback the UI provides (``SamTool(ctx, predict=...)``, or
 event-loop turn, by calling ``reply(SamResult | str)`` (a string is an error message). The
 previous low-resolution mask is fed back with each new prompt (as CVAT does); Backspace
 drops the last prompt and shows its predecessor's mask again; Enter accepts the mask into
-one object of the active class with :func:`~labeldesk.core.convert.mask_to_shape` (one undo
-step); Esc clears.
+one object of the active class with :func:`~labeldesk.core.convert.shape_from_crop` (one
+undo step); Esc clears.
 
-:class:`ProposalTool` shows a set of proposed regions (from auto-segment): click selects one
-(Shift/Ctrl+click adds), a class hotkey 1-9 accepts the selected (or hovered) ones with that
-class, double click accepts with the active class, Enter accepts all, Delete/Backspace
-rejects the selected ones, Esc rejects the rest. Each accept is one undo step.
+Reviewing auto-segment proposals is :mod:`labeldesk.core.tools.proposals`; the crop helpers
+are in :mod:`labeldesk.core.convert` (both are re-exported here for existing imports).
 
 Coordinates: points ``(x, y)`` float image pixels; masks ``(h, w)`` bool indexed ``[y, x]``
 cropped to their box, placed at ``origin`` ``(x0, y0)``.
@@ -22,15 +20,13 @@ cropped to their box, placed at ``origin`` ``(x0, y0)``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-import cv2
 import numpy as np
 
 from labeldesk.core.commands import AddShapes
-from labeldesk.core.convert import mask_to_shape
+from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
 from labeldesk.core.shapes import Shape
 from labeldesk.core.tools.base import (
     KeyEvent,
@@ -40,6 +36,22 @@ from labeldesk.core.tools.base import (
     ToolContext,
     register_tool,
 )
+from labeldesk.core.tools.proposals import ProposalLike, ProposalTool, outline, render_proposals
+
+__all__ = [
+    "PredictFn",
+    "ProposalLike",
+    "ProposalTool",
+    "Reply",
+    "SamPrompt",
+    "SamResult",
+    "SamTool",
+    "crop_mask",
+    "outline",
+    "paste_crop",
+    "render_proposals",
+    "shape_from_crop",
+]
 
 DRAG_PX = 4.0  # screen pixels: a left press-release further apart than this draws a box
 MARK_PX = 6.0  # screen pixels: half-size of the plus / cross drawn on a prompt point
@@ -89,50 +101,6 @@ class SamResult:
 
 Reply = Callable[["SamResult | str"], None]
 PredictFn = Callable[[SamPrompt, Reply], None]
-
-
-def crop_mask(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """``(crop, (x0, y0))`` of an ``(H, W)`` bool mask cut to its box (``(0, 0)`` crop if empty)."""
-    ys = np.flatnonzero(mask.any(axis=1))
-    if ys.size == 0:
-        return np.zeros((0, 0), bool), (0, 0)
-    xs = np.flatnonzero(mask.any(axis=0))
-    y0, y1, x0, x1 = int(ys[0]), int(ys[-1]), int(xs[0]), int(xs[-1])
-    return np.ascontiguousarray(mask[y0 : y1 + 1, x0 : x1 + 1], dtype=bool), (x0, y0)
-
-
-def paste_crop(crop: np.ndarray, origin: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
-    """An ``(H, W)`` bool mask (``size``) with ``crop`` placed at ``origin`` ``(x0, y0)``."""
-    out = np.zeros(size, dtype=bool)
-    x0, y0 = origin
-    h, w = crop.shape
-    out[y0 : y0 + h, x0 : x0 + w] = crop[: max(0, size[0] - y0), : max(0, size[1] - x0)]
-    return out
-
-
-def shape_from_crop(
-    crop: np.ndarray,
-    origin: tuple[int, int],
-    label: str,
-    *,
-    tolerance: float = 1.0,
-    min_area: int = 10,
-) -> Shape | None:
-    """:func:`mask_to_shape` of a cropped mask, placed back in image coordinates."""
-    padded = np.pad(np.asarray(crop, dtype=bool), 1)
-    shape = mask_to_shape(padded, label, tolerance=tolerance, min_area=min_area)
-    if shape is None:
-        return None
-    offset = np.array([origin[0] - 1, origin[1] - 1], dtype=np.float64)
-    return Shape(label, shape.points + offset, shape.shape_type, mask=shape.mask)
-
-
-def outline(crop: np.ndarray, origin: tuple[int, int]) -> list[np.ndarray]:
-    """Outer contours of a cropped mask as ``(N, 2)`` float ``(x, y)`` image-pixel rings."""
-    m = np.pad(np.asarray(crop, dtype=np.uint8), 1)
-    contours, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    off = np.array([origin[0] - 1 + 0.5, origin[1] - 1 + 0.5])
-    return [np.vstack([c[:, 0, :], c[:1, 0, :]]) + off for c in contours if len(c) >= 2]
 
 
 @register_tool
@@ -383,220 +351,3 @@ class SamTool(Tool):
         boxes = [a[1:] for a in self._actions if a[0] == "box"]
         pv.rect = self._drag if self._drag is not None else (tuple(boxes[-1]) if boxes else None)  # type: ignore[assignment]
         return pv
-
-
-class ProposalLike(Protocol):
-    """What :class:`ProposalTool` needs of a proposal (see ``labeldesk.models.proposals``)."""
-
-    mask: np.ndarray  # (h, w) bool crop
-    origin: tuple[int, int]  # (x0, y0)
-    label: str | None
-    score: float
-
-
-class ProposalTool(Tool):
-    """Review proposed regions: accept with a class, or reject (see module docs).
-
-    ``open`` lists the indices of ``items`` still proposed; ``selected`` those picked.
-    ``on_finish`` is called once nothing is left to review. ``version`` grows whenever
-    ``open`` or ``selected`` change (the UI redraws its overlay then).
-    """
-
-    name = "proposals"
-    title = "Review proposals"
-    keys = frozenset({"Enter", "Escape", "Delete", "Backspace", *"123456789"})
-    cursor = "arrow"
-
-    def __init__(
-        self,
-        ctx: ToolContext,
-        items: Sequence[ProposalLike],
-        on_finish: Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__(ctx)
-        self.items = list(items)
-        self.open: list[int] = list(range(len(self.items)))
-        self.selected: list[int] = []
-        self.hover: int | None = None
-        self.on_finish = on_finish
-        self.version = 0
-        self._outlines: dict[int, list[np.ndarray]] = {}
-
-    @property
-    def hint(self) -> str:
-        return (
-            f"{len(self.open)} proposed: click to pick, 1-9 accepts as that class, double-click "
-            "as the active class, Enter accepts all, Delete rejects, Esc rejects the rest"
-        )
-
-    def busy(self) -> bool:
-        return bool(self.open)
-
-    def hit(self, x: float, y: float) -> int | None:
-        """The smallest open proposal covering pixel ``(x, y)``, or None."""
-        best, best_area = None, None
-        xi, yi = int(np.floor(x)), int(np.floor(y))
-        for i in self.open:
-            it = self.items[i]
-            x0, y0 = it.origin
-            h, w = it.mask.shape
-            if x0 <= xi < x0 + w and y0 <= yi < y0 + h and it.mask[yi - y0, xi - x0]:
-                area = int(np.count_nonzero(it.mask))
-                if best_area is None or area < best_area:
-                    best, best_area = i, area
-        return best
-
-    def _targets(self) -> list[int]:
-        if self.selected:
-            return list(self.selected)
-        return [self.hover] if self.hover is not None else []
-
-    def wants_key(self, ev: KeyEvent) -> bool:
-        if not self.open or ev.key not in self.keys:
-            return False
-        if ev.key in ("Enter", "Escape"):
-            return True
-        return bool(self._targets())
-
-    def pointer(self, ev: PointerEvent) -> bool:
-        if ev.kind == "move" and ev.button == "":
-            hit = self.hit(ev.x, ev.y)
-            if hit != self.hover:
-                self.hover = hit
-                self.notify()
-            return False
-        if ev.button != "left" or ev.kind not in ("press", "double"):
-            return ev.kind == "release" and ev.button == "left"
-        hit = self.hit(ev.x, ev.y)
-        if ev.kind == "double" and hit is not None:
-            self.accept([hit], self.ctx.active_label())
-        elif {"shift", "ctrl"} & ev.modifiers and hit is not None:
-            self.select(
-                [i for i in self.selected if i != hit]
-                if hit in self.selected
-                else [*self.selected, hit]
-            )
-        else:
-            self.select([] if hit is None else [hit])
-        return True
-
-    def key(self, ev: KeyEvent) -> bool:
-        if not self.open:
-            return False
-        if ev.key == "Enter":
-            self.accept(list(self.open))
-        elif ev.key == "Escape":
-            self.reject(list(self.open))
-        elif ev.key in ("Delete", "Backspace") and self._targets():
-            self.reject(self._targets())
-        elif len(ev.key) == 1 and ev.key.isdigit() and self._targets():
-            cls = self.doc.classes.by_hotkey(ev.key)
-            if cls is None:
-                self.ctx.message(f"No class has the key {ev.key}")
-            else:
-                self.accept(self._targets(), cls.name)
-        else:
-            return False
-        return True
-
-    # -- operations (also used by the proposals list) ----------------------------------------
-    def select(self, indices: Sequence[int]) -> None:
-        chosen = [i for i in dict.fromkeys(indices) if i in self.open]
-        if chosen != self.selected:
-            self.selected = chosen
-            self._bump()
-
-    def accept(self, indices: Sequence[int], label: str | None = None) -> list[Shape]:
-        """Add ``indices`` as objects, labelled ``label`` or else each proposal's own label or
-        the active class; one undo step. Returns the shapes added."""
-        take = [i for i in dict.fromkeys(indices) if i in self.open]
-        shapes: list[Shape] = []
-        for i in take:
-            it = self.items[i]
-            name = label or it.label or self.ctx.active_label()
-            shape = shape_from_crop(it.mask, it.origin, name)
-            if shape is not None:
-                shapes.append(shape)
-        if shapes:
-            classes = self.doc.classes
-            for s in shapes:
-                if s.label not in classes:
-                    classes.ensure(s.label)
-            self.doc.execute(AddShapes(shapes))
-            self.ctx.selection.set([s.uid for s in shapes])
-        self._close(take)
-        return shapes
-
-    def reject(self, indices: Sequence[int]) -> None:
-        self._close([i for i in indices if i in self.open])
-
-    def _close(self, indices: Sequence[int]) -> None:
-        gone = set(indices)
-        if not gone:
-            return
-        self.open = [i for i in self.open if i not in gone]
-        self.selected = [i for i in self.selected if i not in gone]
-        if self.hover in gone:
-            self.hover = None
-        self._bump()
-        if not self.open and self.on_finish is not None:
-            self.on_finish()
-
-    def _bump(self) -> None:
-        self.version += 1
-        self.notify()
-
-    def cancel(self) -> None:
-        if self.hover is not None:
-            self.hover = None
-            self.notify()
-
-    def preview(self) -> Preview | None:
-        pv = Preview(color=(255, 255, 255))
-        for i in self.selected:
-            if i not in self._outlines:
-                self._outlines[i] = outline(self.items[i].mask, self.items[i].origin)
-            pv.polylines += self._outlines[i]
-        if self.hover is not None:
-            it = self.items[self.hover]
-            pv.mask, pv.mask_origin = it.mask, it.origin
-        return pv if (pv.polylines or pv.mask is not None) else None
-
-
-def render_proposals(
-    items: Sequence[ProposalLike],
-    indices: Sequence[int],
-    size: tuple[int, int],
-    colors: Sequence[tuple[int, int, int]],
-    *,
-    alpha: int = 110,
-    edge_alpha: int = 230,
-) -> tuple[np.ndarray, int, int] | None:
-    """An RGBA overlay of ``items[indices]``: ``(rgba (h, w, 4) uint8, x0, y0)`` cropped to
-    what it shows, or None. ``colors[k]`` colours ``items[indices[k]]``; larger proposals are
-    drawn first so smaller ones stay visible; edges are drawn more opaque."""
-    if not indices:
-        return None
-    boxes = []
-    for i in indices:
-        x0, y0 = items[i].origin
-        h, w = items[i].mask.shape
-        boxes.append((x0, y0, min(x0 + w, size[1]), min(y0 + h, size[0])))
-    bx0, by0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    bx1, by1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    if bx1 <= bx0 or by1 <= by0:
-        return None
-    rgba = np.zeros((by1 - by0, bx1 - bx0, 4), dtype=np.uint8)
-    order = sorted(
-        range(len(indices)), key=lambda k: -int(np.count_nonzero(items[indices[k]].mask))
-    )
-    kernel = np.ones((3, 3), np.uint8)
-    for k in order:
-        it = items[indices[k]]
-        x0, y0, x1, y1 = boxes[k]
-        m = it.mask[: y1 - y0, : x1 - x0].astype(np.uint8)
-        edge = m & ~cv2.erode(m, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
-        region = rgba[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0]
-        region[m.astype(bool)] = (*colors[k], alpha)
-        region[edge.astype(bool)] = (*colors[k], edge_alpha)
-    return rgba, bx0, by0

@@ -1,0 +1,191 @@
+"""Reviewing auto-segment proposals in the window: the "Proposed" dock and the canvas overlay.
+
+:class:`ProposalReview` shows one set of proposals at a time. It puts a Qt-free
+:class:`~labeldesk.core.tools.proposals.ProposalTool` on the canvas (click, 1-9, Enter,
+Delete, Esc act there), paints the open proposals into the canvas overlay ``"proposals"``
+and lists them in the "Proposed" dock (tabbed with the objects list). When nothing is left
+to review, or a new image opens, the overlay and the dock go away and the previous tool
+comes back. The assist controller (:mod:`labeldesk.ui.assist`) owns one.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from collections.abc import Sequence
+from typing import Any
+
+import qtawesome as qta
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeldesk.core.tools import TOOLS
+from labeldesk.core.tools.proposals import ProposalTool, render_proposals
+from labeldesk.models.proposals import Proposal
+
+INDEX_ROLE = 256  # Qt.ItemDataRole.UserRole: the proposal's index in the tool's items
+
+
+def palette(n: int) -> list[tuple[int, int, int]]:
+    """``n`` distinct, saturated ``(r, g, b)`` colours (golden-angle hues)."""
+    out = []
+    for i in range(n):
+        r, g, b = colorsys.hsv_to_rgb((i * 0.618034) % 1.0, 0.75, 1.0)
+        out.append((int(r * 255), int(g * 255), int(b * 255)))
+    return out
+
+
+class ProposalsPanel(QWidget):
+    """The "Proposed" dock's widget: one row per open proposal, Accept / Reject buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget(self)
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.accept_all = QPushButton("Accept all (Enter)", self)
+        self.accept_sel = QPushButton("Accept selected", self)
+        self.reject_sel = QPushButton("Reject selected", self)
+        self.reject_all = QPushButton("Reject all (Esc)", self)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addWidget(self.list, 1)
+        for pair in ((self.accept_all, self.accept_sel), (self.reject_sel, self.reject_all)):
+            row = QHBoxLayout()
+            row.addWidget(pair[0])
+            row.addWidget(pair[1])
+            box.addLayout(row)
+
+
+class ProposalReview(QObject):
+    """The review of one set of proposals in ``window`` (see module docs).
+
+    ``tool`` is the review tool while a review is open, else None; ``source`` names where
+    the proposals came from (``"model"``, ``"sam"``, ``"classical"``).
+    """
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.tool: ProposalTool | None = None
+        self.source = ""
+        self._prev_tool: Any = None
+        self._version = -1
+        self._colors: list[tuple[int, int, int]] = []
+        self._syncing = False
+        self.panel = ProposalsPanel(window)
+        self.dock = QDockWidget("Proposed", window)
+        self.dock.setObjectName("dock.proposed")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        layers = getattr(window, "docks", {}).get("layers")
+        if layers is not None:
+            window.tabifyDockWidget(layers, self.dock)  # next to the objects, as "Proposed"
+        self.dock.hide()
+        p = self.panel
+        p.accept_all.clicked.connect(self.accept_all)
+        p.reject_all.clicked.connect(self.reject_all)
+        p.accept_sel.clicked.connect(lambda: self.tool and self.tool.accept(self.tool.selected))
+        p.reject_sel.clicked.connect(lambda: self.tool and self.tool.reject(self.tool.selected))
+        p.list.itemSelectionChanged.connect(self._list_to_tool)
+
+    def start(self, proposals: Sequence[Proposal], source: str = "") -> ProposalTool:
+        """Show ``proposals`` for review (ending any review open); returns the review tool."""
+        self.end()
+        self.source = source
+        tool = ProposalTool(self.window.ctx, proposals, on_finish=self.end)
+        doc_classes = self.window.ctx.document.classes
+        spare = palette(len(proposals))
+        self._colors = [
+            doc_classes.color_of(p.label) if p.label else spare[i] for i, p in enumerate(proposals)
+        ]
+        current = self.window.canvas.tool()
+        self._prev_tool = current if not isinstance(current, ProposalTool) else self._prev_tool
+        self.tool = tool
+        tool.changed.connect(self._on_changed)
+        self.activate()
+        self._version = -1
+        self._on_changed(None)
+        self.dock.show()
+        self.dock.raise_()
+        return tool
+
+    def activate(self) -> None:
+        """Put the review tool back on the canvas (after the user picked another tool)."""
+        if self.tool is not None and self.window.canvas.tool() is not self.tool:
+            self.window.canvas.set_tool(self.tool)
+            self.window.canvas.setFocus()
+
+    def end(self) -> None:
+        """Drop the open review: overlay, list and dock go; the previous tool comes back."""
+        tool = self.tool
+        if tool is None:
+            return
+        self.tool = None
+        tool.changed.disconnect(self._on_changed)
+        self.window.canvas.set_overlay("proposals", None)
+        self.panel.list.clear()
+        self.dock.hide()
+        if self.window.canvas.tool() is tool:
+            prev = self._prev_tool
+            if prev is not None and prev.name in TOOLS:
+                self.window.set_tool(prev.name)
+            else:
+                self.window.canvas.set_tool(prev)
+        self._prev_tool = None
+
+    def accept_all(self) -> None:
+        if self.tool is not None:
+            self.tool.accept(list(self.tool.open))
+
+    def reject_all(self) -> None:
+        if self.tool is not None:
+            self.tool.reject(list(self.tool.open))
+
+    def _on_changed(self, _ev: Any) -> None:
+        tool = self.tool
+        if tool is None or tool.version == self._version:
+            return
+        self._version = tool.version
+        doc = self.window.ctx.document
+        size = (doc.image_height, doc.image_width)
+        colors = [self._colors[i] for i in tool.open]
+        rendered = render_proposals(tool.items, tool.open, size, colors)
+        if rendered is None:
+            self.window.canvas.set_overlay("proposals", None)
+        else:
+            self.window.canvas.set_overlay("proposals", *rendered)
+        self._fill_list()
+
+    def _fill_list(self) -> None:
+        tool, lst = self.tool, self.panel.list
+        if tool is None:
+            return
+        self._syncing = True
+        try:
+            lst.clear()
+            for i in tool.open:
+                p = tool.items[i]
+                name = f"proposed {p.label}" if p.label else "proposed"
+                item = QListWidgetItem(f"{name} · {p.score:.2f} · {p.area} px")
+                item.setToolTip("Click to pick; 1-9 accepts as that class, Delete rejects")
+                item.setIcon(qta.icon("mdi6.square", color=QColor(*self._colors[i])))
+                item.setData(INDEX_ROLE, i)
+                lst.addItem(item)
+                item.setSelected(i in tool.selected)
+            self.dock.setWindowTitle(f"Proposed ({len(tool.open)}, {self.source})")
+        finally:
+            self._syncing = False
+
+    def _list_to_tool(self) -> None:
+        if self._syncing or self.tool is None:
+            return
+        self.activate()
+        self.tool.select([it.data(INDEX_ROLE) for it in self.panel.list.selectedItems()])
