@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QProgressBar, QToolButton
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QToolButton
 
 from labeldesk.core.tools.proposals import ProposalTool
 from labeldesk.core.tools.sam import SamPrompt, SamTool
@@ -33,6 +33,7 @@ from labeldesk.ui.actions import ActionSpec
 from labeldesk.ui.proposals import ProposalReview, ProposalsPanel
 from labeldesk.ui.workers.base import WorkerHost
 from labeldesk.ui.workers.inference import InferenceWorker, ProposalsResult
+from labeldesk.ui.workers.lifetime import stop_on_close
 
 __all__ = ["AssistController", "ProposalReview", "ProposalsPanel", "install"]
 
@@ -53,16 +54,16 @@ class AssistController(QObject):
         self.trained_info: Any = None
         self._task: int | None = None
         self._token: object | None = None
-        self._trained_checked: set[str] = set()
+        # a trained model found in the open folder belongs to it (None: loaded by hand)
+        self._trained_folder: Path | None = None
+        self._trained_failed: set[str] = set()  # folder models that failed to load: not again
+        self._trained_loading: Path | None = None  # the folder model being loaded, if any
         self._click_times: list[float] = []
         self._build_widgets()
         self.proposals = ProposalReview(window)
         self.set_predictor_available(False)
         window.session.loaded.connect(self._on_image_loaded)
-        window.installEventFilter(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.stop)
+        self._lifetime = stop_on_close(window, self.stop)
 
     # -- widgets -----------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -98,19 +99,6 @@ class AssistController(QObject):
     def dock(self) -> QDockWidget:
         return self.proposals.dock
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if obj is self.window and event.type() == QEvent.Type.Close:
-            QTimer.singleShot(0, self._after_close)
-        return False
-
-    def _after_close(self) -> None:
-        try:
-            visible = self.window.isVisible()
-        except RuntimeError:  # the window is gone
-            visible = False
-        if not visible:
-            self.stop()
-
     def stop(self) -> None:
         """End the inference thread (idempotent); called when the window closes."""
         if self.host.is_running():
@@ -127,21 +115,37 @@ class AssistController(QObject):
         if isinstance(tool, SamTool):
             tool.notify()
 
-    def load_model(self, path: str | Path, device: str = "auto") -> int:
-        """Load a SAM checkpoint or a trained labeldesk model in the worker."""
+    def load_model(
+        self, path: str | Path, device: str = "auto", *, folder: str | Path | None = None
+    ) -> int:
+        """Load a SAM checkpoint or a trained labeldesk model in the worker.
+
+        ``folder``: the project folder a trained model belongs to (it was found there, or
+        trained on it); it is dropped when another folder is opened. None (the Model
+        Manager): the model stays until it is replaced."""
         classes = self.window.session.classes.names() or None
+        tie = Path(folder) if folder is not None else None
+        self._trained_loading = tie
+
+        def failed(_message: str) -> None:
+            if tie is not None:
+                self._trained_failed.add(str(path))
+                if self._trained_loading == tie:
+                    self._trained_loading = None
+
         return self._run(
             "load",
             str(path),
             device,
             "auto",
             classes,
-            key="model",
+            key="model" if tie is None else "model.folder",  # a folder's never cancels the user's
             text="Loading model",
-            on_result=self._on_model,
+            on_result=lambda info: self._on_model(info, tie),
+            on_error=failed,
         )
 
-    def _on_model(self, info: Any) -> None:
+    def _on_model(self, info: Any, folder: Path | None = None) -> None:
         if info.kind == "sam":
             self.sam_info = info
             self._click_times.clear()
@@ -149,6 +153,10 @@ class AssistController(QObject):
             self._encode_current()
         else:
             self.trained_info = info
+            self._trained_folder = folder
+            if folder is not None and self._trained_loading == folder:
+                self._trained_loading = None
+            self._drop_other_folders_model()  # another folder was opened while it loaded
         self._update_label()
         where = (
             f"{info.device.upper()}, {info.precision}"
@@ -167,6 +175,26 @@ class AssistController(QObject):
         if self.trained_info is not None:
             parts.append(f"trained: {self.trained_info.name}")
         self.model_label.setText(" | ".join(parts) or "No model (auto-segment: classical)")
+
+    def _drop_other_folders_model(self) -> None:
+        """Unload a trained model tied to a folder other than the open one."""
+        tied = self._trained_folder
+        if tied is None or tied == self.window.session.folder:
+            return
+        self.host.submit("unload", "trained", key="unload")  # queued before any later job
+        self.trained_info = None
+        self._trained_folder = None
+        self._update_label()
+
+    def _load_folder_model(self) -> None:
+        """Load the open folder's trained model (``<folder>/.labeldesk/model.json``...) when
+        no trained model is loaded or being loaded; a model that failed once is not retried."""
+        folder = self.window.session.folder
+        if folder is None or self.trained_info is not None or self._trained_loading == folder:
+            return
+        trained = find_trained_model(folder)
+        if trained is not None and str(trained) not in self._trained_failed:
+            self.load_model(trained, folder=folder)
 
     def project_model_dirs(self) -> list[Path]:
         """Where the open folder may hold models: the folder itself, and its ``.labeldesk``
@@ -187,7 +215,9 @@ class AssistController(QObject):
         dialog.exec()
 
     # -- background tasks with progress -----------------------------------------------------------
-    def _run(self, job: str, *args: Any, key: str, text: str, on_result: Any) -> int:
+    def _run(
+        self, job: str, *args: Any, key: str, text: str, on_result: Any, on_error: Any = None
+    ) -> int:
         """Submit a long job with the status-bar progress bar and Cancel button."""
         self.progress.setValue(0)
         self.progress.setFormat(f"{text}… %p %")
@@ -204,6 +234,8 @@ class AssistController(QObject):
         def fail(message: str) -> None:
             if self._token is token:
                 self._end_task()
+            if on_error is not None:
+                on_error(message)
             self.message(message, "error")
 
         self._task = self.host.submit(
@@ -222,6 +254,7 @@ class AssistController(QObject):
         self.cancel_button.hide()
 
     def cancel_task(self) -> None:
+        self._trained_loading = None  # a cancelled folder model is looked for again next time
         if self._task is not None:
             self.host.cancel(self._task)
             self._end_task()
@@ -234,6 +267,7 @@ class AssistController(QObject):
 
     def _on_image_loaded(self) -> None:
         self.end_review()
+        self._drop_other_folders_model()
         self.dock.hide()  # also when a saved window layout showed it
         self._encode_current()
 
@@ -294,13 +328,15 @@ class AssistController(QObject):
         if image is None:
             self.message("Open an image first", "status")
             return
-        folder = self.window.session.folder
-        trained = find_trained_model(folder) if self.trained_info is None else None
-        if trained is not None and str(trained) not in self._trained_checked:
-            self._trained_checked.add(str(trained))
-            self.load_model(trained)
+        self._drop_other_folders_model()
+        self._load_folder_model()
         self.end_review()
-        self._run("proposals", image, key="auto", text="Auto-segment", on_result=self._on_proposals)
+
+        def done(result: ProposalsResult) -> None:
+            if self.image() is image:  # not for an image the user has moved away from
+                self._on_proposals(result)
+
+        self._run("proposals", image, key="auto", text="Auto-segment", on_result=done)
 
     def _on_proposals(self, result: ProposalsResult) -> None:
         if result.notice:

@@ -246,3 +246,59 @@ def test_auto_segment_uses_the_model_saved_by_training(
     assert [(e.file, e.variant) for e in rows] == [
         (sample_dir / ".labeldesk" / "model.pt", "trained")
     ]
+
+
+def test_picking_another_tool_ends_the_review(assisted, qtbot) -> None:
+    window, ctl = assisted
+    doc = window.session.doc
+    n0 = len(doc)
+    run_auto(qtbot, window, ctl)
+    assert "proposals" in window.canvas.overlay_keys() and ctl.dock.isVisible()
+    window.actions["tool.rectangle"].trigger()
+    assert window.canvas.tool().name == "rectangle"  # the picked tool stays
+    assert ctl.review is None and "proposals" not in window.canvas.overlay_keys()
+    assert not ctl.dock.isVisible() and ctl.panel.list.count() == 0
+    assert len(doc) == n0  # nothing accepted
+    # a new review still works, and ends the usual way (Esc: the picked tool comes back)
+    run_auto(qtbot, window, ctl)
+    assert window.canvas.tool() is ctl.review
+    key(window, Qt.Key.Key_Escape)
+    assert ctl.review is None and window.canvas.tool().name == "rectangle"
+
+
+def test_a_folders_trained_model_goes_with_the_folder(make_window, sample_dir, qtbot, tmp_path):
+    """A model found in ``<folder>/.labeldesk`` serves that folder only; one loaded by hand
+    stays whatever folder is open."""
+    other = tmp_path / "other"
+    shutil.copytree(sample_dir, other)  # the same images, no model
+    save_constant_model(sample_dir / ".labeldesk" / "model.pt", ["car"], 1)
+    window = make_window(sample_dir)
+    ctl = install(window, models_dir=tmp_path / "models")
+    run_auto(qtbot, window, ctl)
+    assert ctl.proposal_source == "model"
+    assert Path(ctl.trained_info.path) == sample_dir / ".labeldesk" / "model.json"
+
+    def open_folder(folder: Path) -> None:
+        assert window.open_path(folder)
+        item = lambda: window.session.item  # noqa: E731
+        qtbot.waitUntil(lambda: item() is not None and item().path.parent == folder, timeout=5000)
+
+    open_folder(other)  # its model is dropped at once
+    assert ctl.trained_info is None and ctl.review is None
+    assert "trained" not in ctl.model_label.text()
+    tool = run_auto(qtbot, window, ctl)
+    assert ctl.proposal_source == "classical" and ctl.trained_info is None
+    assert len(tool.open) >= 5 and all(p.label != "car" for p in tool.items)
+    open_folder(sample_dir)  # back: its model is found and loaded again
+    run_auto(qtbot, window, ctl)
+    assert ctl.proposal_source == "model" and ctl.trained_info is not None
+    # loaded by hand (the Model Manager), the same file stays in another folder
+    ctl.end_review()
+    by_folder = ctl.trained_info
+    ctl.load_model(sample_dir / ".labeldesk" / "model.json")
+    qtbot.waitUntil(lambda: ctl.trained_info is not by_folder, timeout=20000)
+    open_folder(other)
+    assert ctl.trained_info is not None and "trained: model" in ctl.model_label.text()
+    tool = run_auto(qtbot, window, ctl)
+    assert ctl.proposal_source == "model" and [p.label for p in tool.items] == ["car"]
+    ctl.end_review()

@@ -12,13 +12,14 @@ from typing import Any
 import cv2
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QDockWidget
 
 from labeldesk import algorithms as alg
 from labeldesk.core.tools.classical import ClassicalTool, LiveWireTool, Runner
 from labeldesk.ui.classical.options import MASK_TOOLS, ToolOptions
 from labeldesk.ui.classical.runner import ToolRunner
 from labeldesk.ui.workers.base import Worker, WorkerHost
+from labeldesk.ui.workers.lifetime import stop_on_close
 
 
 class ClassicalController(QObject):
@@ -56,11 +57,8 @@ class ClassicalController(QObject):
         window.session.loaded.connect(self._on_loaded)
         self._canvas = window.canvas
         self._canvas.installEventFilter(self)
-        window.installEventFilter(self)
         window.destroyed.connect(self._host_stopper())
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.stop)
+        self._lifetime = stop_on_close(window, self.stop)
         # restoreState() in apply_settings() may show the dock for a non-classical tool
         QTimer.singleShot(0, self, self._hide_if_idle)
 
@@ -197,12 +195,9 @@ class ClassicalController(QObject):
         elif rerun and isinstance(tool, ClassicalTool) and tool.mask is not None:
             tool.run()
 
-    # -- guards: Enter with nothing to accept, the window closing -------------------------------
+    # -- guard: Enter with nothing to accept -------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        kind = event.type()
-        if kind == QEvent.Type.Close and obj is self.window:
-            QTimer.singleShot(0, self._after_close)
-        elif kind == QEvent.Type.KeyPress and obj is self._canvas:
+        if event.type() == QEvent.Type.KeyPress and obj is self._canvas:
             return self._nothing_to_accept(event)
         return False
 
@@ -225,14 +220,6 @@ class ClassicalController(QObject):
         return empty
 
     # -- the end -------------------------------------------------------------------------------
-    def _after_close(self) -> None:
-        try:
-            visible = self.window.isVisible()
-        except RuntimeError:  # the window is gone
-            visible = False
-        if not visible:
-            self.stop()
-
     def _host_stopper(self) -> Callable[..., None]:
         host = self.host  # not self: the controller dies with the window
 

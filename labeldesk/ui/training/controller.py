@@ -6,13 +6,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Slot
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, Slot
 
 from labeldesk.ui.folder import LABELED
 from labeldesk.ui.training.dialog import TrainingDialog
 from labeldesk.ui.training.ranking import SORT_ID, RankingMixin
 from labeldesk.ui.workers.base import WorkerHost
+from labeldesk.ui.workers.lifetime import stop_on_close
 from labeldesk.ui.workers.training import TrainingWorker, TrainJob, TrainOutcome
 
 MODEL_PATH = Path(".labeldesk") / "model.pt"  # inside the project folder
@@ -45,10 +45,7 @@ class TrainingController(QObject, RankingMixin):
         self._init_ranking(window)
         window.session.states_changed.connect(self.refresh_summary)
         window.session.navigator.listing_changed.connect(self._listing_changed)
-        window.installEventFilter(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.stop)
+        self._lifetime = stop_on_close(window, self._close_down)
 
     # -- the worker ----------------------------------------------------------------------------
     def worker_host(self) -> WorkerHost:
@@ -67,20 +64,11 @@ class TrainingController(QObject, RankingMixin):
             self.host.stop()
         self._rid = self._rank_rid = None
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if obj is self.window and event.type() == QEvent.Type.Close:
-            QTimer.singleShot(0, self._after_close)
-        return False
-
-    def _after_close(self) -> None:
-        try:
-            visible = self.window.isVisible()
-        except RuntimeError:  # the window is gone
-            visible = False
-        if not visible:
-            if self.dialog is not None:
-                self.dialog.hide()
-            self.stop()
+    def _close_down(self) -> None:
+        """The window closed or the app quits: hide the dialog, end the worker."""
+        if self.dialog is not None:
+            self.dialog.hide()
+        self.stop()
 
     # -- what there is to train on -----------------------------------------------------------
     def training_data(self) -> tuple[Path | None, list[str], int]:
@@ -275,7 +263,7 @@ class TrainingController(QObject, RankingMixin):
         self.window.show_message(f"Model trained ({score}{why}); saved to {out.weights}", "info")
         assist = getattr(self.window, "assist", None)
         if assist is not None and hasattr(assist, "load_model"):
-            assist.load_model(out.sidecar)
+            assist.load_model(out.sidecar, folder=out.weights.parent.parent)  # see MODEL_PATH
         action = self.window.actions.actions.get(SORT_ID)
         if action is not None and action.isChecked():
             self.sort_by_uncertainty(True)  # the ranking of the old model is stale
