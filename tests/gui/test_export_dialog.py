@@ -13,7 +13,9 @@ from labeldesk.ui.export_dialog import ExportDialog, install
 
 
 def _dialog(qtbot) -> ExportDialog:
-    qtbot.waitUntil(lambda: any(isinstance(w, ExportDialog) for w in QApplication.topLevelWidgets()))
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, ExportDialog) for w in QApplication.topLevelWidgets())
+    )
     return next(w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog))
 
 
@@ -42,7 +44,9 @@ def test_export_voc_from_the_menu(qtbot, make_window, sample_dir: Path, tmp_path
     qtbot.waitUntil(lambda: not dialog.host.is_running())
 
 
-def test_unsaved_edits_without_autosave_are_not_exported(qtbot, make_window, sample_dir: Path) -> None:
+def test_unsaved_edits_without_autosave_are_not_exported(
+    qtbot, make_window, sample_dir: Path
+) -> None:
     window = make_window(sample_dir, autosave=False)
     install(window)
     messages: list[str] = []
@@ -52,6 +56,8 @@ def test_unsaved_edits_without_autosave_are_not_exported(qtbot, make_window, sam
     doc.remove_shapes([0])
     window.actions.actions["file.export"].trigger()
     assert any("Save this image first" in m for m in messages)
-    assert not any(isinstance(w, ExportDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
+    assert not any(
+        isinstance(w, ExportDialog) and w.isVisible() for w in QApplication.topLevelWidgets()
+    )
     doc.undo()  # back to the saved state, so closing the window does not ask
     assert not doc.is_dirty()
