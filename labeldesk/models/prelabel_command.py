@@ -20,6 +20,7 @@ from typing import TextIO
 
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError, ModelError
+from labeldesk.core.progress import TerminalBar
 from labeldesk.models.proposals import run_steps
 
 
@@ -43,28 +44,6 @@ class Summary:
         ]
         lines += [f"  failed: {path.name}: {reason}" for path, reason in self.failed]
         return "\n".join(lines)
-
-
-class _Bar:
-    """A one-line progress bar on a terminal (stderr); silent otherwise."""
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
-        self.enabled = stream.isatty()
-        self.start = time.perf_counter()
-
-    def show(self, done: int, name: str) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * done / max(self.total, 1))
-        rate = done / max(time.perf_counter() - self.start, 1e-9)
-        self.stream.write(
-            f"\rprelabel [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {rate:.2f}/s {name[:30]:<30}"
-        )
-        if done >= self.total:
-            self.stream.write("\n")
-        self.stream.flush()
 
 
 def prelabel_folder(
@@ -96,7 +75,7 @@ def prelabel_folder(
             raise ModelError(f"{model}: model file not found")
         session.load(model, device=device)
     summary = Summary()
-    bar = _Bar(len(images), progress or sys.stderr)
+    bar = TerminalBar("prelabel", len(images), progress or sys.stderr)
     options = (
         {"points_per_side": points_per_side} if session.has_sam and not session.has_trained else {}
     )
@@ -118,7 +97,7 @@ def prelabel_folder(
                 summary.failed.append((image_path, str(exc)))
             except (ValueError, OSError, MemoryError) as exc:
                 summary.failed.append((image_path, f"{type(exc).__name__}: {exc}"))
-        bar.show(done, image_path.name)
+        bar.show(done, f"{bar.rate(done):.2f}/s {image_path.name[:30]:<30}")
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -9,36 +9,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Generator
 from typing import TextIO
 
+from labeldesk.core.progress import TerminalBar
 from labeldesk.io.export.report import Progress, Report
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal (stderr); silent when not a TTY."""
+class ProgressBar(TerminalBar):
+    """The export's bar on stderr: files done of total and files per second."""
 
     def __init__(self, title: str, stream: TextIO | None = None, *, enabled: bool | None = None):
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.title = title
-        self.start = time.perf_counter()
-        self.last = 0.0
+        super().__init__(title, 0, stream, enabled=enabled, interval=0.1)
 
     def update(self, p: Progress) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (now - self.last < 0.1 and p.done < p.total):
-            return
-        self.last = now
-        width = 30
-        filled = int(width * p.fraction)
-        rate = p.done / max(now - self.start, 1e-9)
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\r{self.title} [{bar}] {p.done}/{p.total} {rate:.1f}/s ")
-        if p.done >= p.total:
-            self.stream.write("\n")
-        self.stream.flush()
+        self.show(p.done, f"{self.rate(p.done):.1f}/s", total=p.total)
 
 
 def drive(task: Generator[Progress, None, Report], bar: ProgressBar) -> Report:

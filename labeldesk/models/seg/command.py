@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from labeldesk.core.errors import ModelError
+from labeldesk.core.progress import TerminalBar
 
 SPECIAL_LABELS = ("__ignore__", "_background_")
 DEFAULT_OUT = Path(".labeldesk") / "model.pt"
@@ -100,17 +100,14 @@ def check_output(out: Path, classes: Sequence[str], *, force: bool) -> None:
         )
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal (``stream`` is a TTY); silent otherwise."""
+class ProgressBar(TerminalBar):
+    """The training bar on a terminal (``stream`` is a TTY): steps, loss, validation IoU."""
 
     def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
-        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        super().__init__("train", total, stream, width=28, interval=0.1, newline_at_end=False)
         self.loss: float | None = None
         self.iou: float | None = None
         self.best: float | None = None
-        self._last = 0.0
-        self._width = 0
 
     def update(self, ev: Any) -> None:
         if ev.kind == "step":
@@ -118,29 +115,15 @@ class ProgressBar:
         elif ev.kind == "validation":
             self.iou = ev.mean_iou
             self.best = ev.mean_iou if ev.best else self.best
-        if not self.enabled or ev.kind == "note":
+        if ev.kind == "note":
             return
-        now = time.perf_counter()
-        if ev.kind == "step" and now - self._last < 0.1 and ev.step < self.total:
-            return
-        self._last = now
-        width = 28
-        filled = int(width * ev.step / max(self.total, 1))
-        parts = [f"\rtrain [{'#' * filled}{'.' * (width - filled)}] {ev.step}/{self.total}"]
+        parts = []
         if self.loss is not None:
             parts.append(f"loss {self.loss:.3f}")
         if self.iou is not None:
             parts.append(f"val IoU {self.iou:.3f} (best {self.best or 0:.3f})")
         parts.append(f"{ev.elapsed:.0f} s")
-        line = " ".join(parts)
-        self._width = max(self._width, len(line))
-        self.stream.write(line.ljust(self._width))
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.show(ev.step, " ".join(parts), force=ev.kind == "validation")
 
 
 def metrics_table(metrics: dict[str, Any], class_names: Sequence[str]) -> list[str]:
