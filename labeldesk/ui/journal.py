@@ -1,7 +1,9 @@
 """Crash journal: unsaved edits written aside so that a killed session can give them back.
 
-While a document has unsaved changes, the window asks :meth:`Journal.record` to write it
-(debounced by the caller). Each running session owns one journal file
+While a document has unsaved changes, the window asks :meth:`Journal.record_later` to write
+it (debounced by the caller): the GUI thread only copies the shapes (tens of milliseconds for
+500,000 vertices); turning them into JSON and writing (seconds for such a file) happen on a
+background thread, the newest snapshot winning. :meth:`Journal.record` writes at once. Each running session owns one journal file
 ``<session>.json`` in the journal folder, locked by ``<session>.lock`` (a ``QLockFile``, so
 a lock left by a dead process counts as stale). Saving or discarding the document removes
 the entry. At start-up, :meth:`Journal.orphans` lists entries whose session is gone: the
@@ -18,9 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +75,11 @@ class Journal:
         self.folder = Path(folder)
         self.session = uuid.uuid4().hex[:12]
         self._lock: QLockFile | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
+        self._guard = threading.Lock()  # orders background writes against clear()
+        self._generation = 0  # bumped by clear(): older snapshots must not be written
+        self.last_error: LabeldeskError | None = None
 
     @property
     def file(self) -> Path:
@@ -85,32 +95,90 @@ class Journal:
         self._lock = lock
 
     def stop(self) -> None:
-        """End cleanly: remove this session's entry and lock."""
+        """End cleanly: finish or drop pending writes, remove this session's entry and lock."""
         self.clear()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         if self._lock is not None:
             self._lock.unlock()
             self._lock = None
 
     # -- this session -----------------------------------------------------------------------------
     def record(self, doc: Document, image_path: Path, disk_mtime: float | None) -> None:
-        """Write ``doc`` (unsaved) as this session's entry, atomically."""
+        """Write ``doc`` (unsaved) as this session's entry now, atomically."""
         if self._lock is None:
             self.start()
         if doc.path is None:
             return
+        self._write(doc, image_path, disk_mtime, self._generation)
+
+    def record_later(self, doc: Document, image_path: Path, disk_mtime: float | None) -> None:
+        """Snapshot ``doc`` now and write it on the journal's thread (newest snapshot wins).
+
+        A failed background write is kept in :attr:`last_error` for the caller to report.
+        """
+        if self._lock is None:
+            self.start()
+        if doc.path is None:
+            return
+        snapshot = Document(
+            doc.image_path,
+            doc.image_height,
+            doc.image_width,
+            shapes=[s.copy() for s in doc.shapes],
+            flags=dict(doc.flags),
+            image_data=doc.image_data,
+            version=doc.version,
+            extra=json.loads(json.dumps(doc.extra)),
+            path=doc.path,
+        )
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
+        if self._pending is not None:
+            self._pending.cancel()  # not started yet: the newer snapshot replaces it
+        self._pending = self._writer.submit(
+            self._write_logged, snapshot, image_path, disk_mtime, self._generation
+        )
+
+    def flush(self) -> None:
+        """Wait until every background write has finished."""
+        pending = self._pending
+        if pending is not None and not pending.cancelled():
+            with contextlib.suppress(Exception):
+                pending.result()
+
+    def _write_logged(self, doc: Document, image_path: Path, mtime: float | None, gen: int) -> None:
+        try:
+            self._write(doc, image_path, mtime, gen)
+        except LabeldeskError as exc:
+            logging.getLogger(__name__).warning("crash journal not written: %s", exc)
+            self.last_error = exc
+
+    def _write(self, doc: Document, image_path: Path, mtime: float | None, gen: int) -> None:
         entry = {
             "json_path": str(Path(doc.path).resolve()),
             "image_path": str(Path(image_path).resolve()),
             "time": time.time(),
-            "disk_mtime": disk_mtime,
+            "disk_mtime": mtime,
             "document": document_to_dict(doc, doc.path),
         }
-        atomic_write_text(self.file, json.dumps(entry, ensure_ascii=False))
+        text = json.dumps(entry, ensure_ascii=False)
+        with self._guard:
+            if gen == self._generation:  # not cleared since the snapshot was taken
+                atomic_write_text(self.file, text)
 
     def clear(self) -> None:
-        """Forget this session's entry (after a save, or when the edits are discarded)."""
-        with contextlib.suppress(FileNotFoundError):
-            self.file.unlink()
+        """Forget this session's entry (after a save, or when the edits are discarded).
+
+        A snapshot taken before this call is never written afterwards.
+        """
+        with self._guard:
+            self._generation += 1
+            if self._pending is not None:
+                self._pending.cancel()
+            with contextlib.suppress(FileNotFoundError):
+                self.file.unlink()
 
     # -- other sessions -----------------------------------------------------------------------------
     def orphans(self) -> list[JournalEntry]:

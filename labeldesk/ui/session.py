@@ -226,8 +226,11 @@ class Session(QObject):
         doc, item = self.doc, self.item
         if doc is None or item is None or not doc.is_dirty():
             return
+        error, self.journal.last_error = self.journal.last_error, None
+        if error is not None:  # the previous background write failed
+            self.message.emit(f"Crash journal not written: {error}", "warning")
         try:
-            self.journal.record(doc, item.path, self._disk_mtime)
+            self.journal.record_later(doc, item.path, self._disk_mtime)
         except LabeldeskError as exc:
             self.message.emit(f"Crash journal not written: {exc}", "warning")
 
