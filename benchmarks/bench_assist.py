@@ -167,7 +167,10 @@ def main() -> int:
     parser.add_argument("--encodes", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--threads", type=int, default=0, help="torch intra-op threads (0: default)"
+        "--threads",
+        type=int,
+        default=0,
+        help="torch intra-op threads (0: as the app, all cores but one)",
     )
     parser.add_argument(
         "--nice", type=int, default=5, help="worker thread niceness increment (0: none)"
@@ -180,6 +183,10 @@ def main() -> int:
     torch = import_torch()
     if args.threads:
         torch.set_num_threads(args.threads)
+    else:  # what the app's inference worker does once a model is loaded
+        from labeldesk.models.device import leave_a_core_free
+
+        leave_a_core_free()
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads, {os.cpu_count()} CPUs"
     )

@@ -337,3 +337,19 @@ def test_amg_reuses_only_the_same_images_embedding(model, image) -> None:
     for results in (got, again):
         assert [r["bbox"] for r in results] == [r["bbox"] for r in expected]
         assert [r["predicted_iou"] for r in results] == [r["predicted_iou"] for r in expected]
+
+
+def test_leave_a_core_free_keeps_one_core_for_the_gui() -> None:
+    import os
+
+    from labeldesk.models.device import import_torch, leave_a_core_free
+
+    torch = import_torch()
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(os.cpu_count() or 1)
+        assert leave_a_core_free() == max(1, (os.cpu_count() or 1) - 1)
+        torch.set_num_threads(1)
+        assert leave_a_core_free() == 1  # never raised
+    finally:
+        torch.set_num_threads(before)

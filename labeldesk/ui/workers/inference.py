@@ -93,6 +93,9 @@ class InferenceWorker(Worker):
         self._yield_to_the_gui()
         yield 0.0, f"loading {Path(path).name}"
         info = self.session.load(path, device=device, precision=precision, classes=classes)
+        from labeldesk.models.device import leave_a_core_free
+
+        leave_a_core_free()  # the GUI thread keeps a core while models run here
         self._keys.clear()
         return info
 
