@@ -16,20 +16,16 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import cv2
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_algorithms import photo_like  # noqa: E402
-from bench_classical_ui import _send  # noqa: E402
+from bench_classical_ui import _send, open_photo_window, wait_until  # noqa: E402
 
 MOVES, RATE = 60, 60.0  # mouse moves, per second
 
@@ -39,30 +35,11 @@ def main() -> None:
     parser.add_argument("--drags", type=int, default=3)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from labeldesk.ui.classical import install
-    from labeldesk.ui.journal import Journal
-    from labeldesk.ui.main_window import MainWindow
-    from labeldesk.ui.settings import AppSettings
-
-    tmp = Path(tempfile.mkdtemp())
-    img, _ = photo_like()
-    cv2.imwrite(str(tmp / "photo.png"), img[:, :, ::-1])
-    w = MainWindow(
-        AppSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)), Journal(tmp / "j")
-    )
-    ctl = install(w)
-    w.resize(1400, 900)
-    w.show()
-    w.open_path(tmp / "photo.png")
+    w, ctl, img, _ = open_photo_window(app)
 
     def wait(cond, timeout: float = 30.0) -> None:
-        end = time.perf_counter() + timeout
-        while not cond():
-            app.processEvents()
-            if time.perf_counter() > end:
-                raise TimeoutError
+        wait_until(app, cond, timeout)
 
-    wait(lambda: w.session.doc is not None and w.session.item is not None)
     w.set_tool("region_grow")
     tool, canvas = w.canvas.tool(), w.canvas
     x, y, z = 1500.0, 1800.0, canvas.zoom()

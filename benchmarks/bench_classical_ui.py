@@ -33,12 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_algorithms import photo_like  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    from labeldesk import algorithms as alg
+def wait_until(app: QApplication, cond, timeout: float = 30.0) -> float:
+    """Turn the event loop until ``cond()``; returns the time it became true."""
+    end = time.perf_counter() + timeout
+    while not cond():
+        app.processEvents()
+        if time.perf_counter() > end:
+            raise TimeoutError
+    return time.perf_counter()
+
+
+def open_photo_window(app: QApplication):
+    """A shown main window with the classical tools on a 4000x3000 photo-like image.
+
+    Returns ``(window, controller, image, objects)`` once the image and document are loaded.
+    """
     from labeldesk.ui.classical import install
     from labeldesk.ui.journal import Journal
     from labeldesk.ui.main_window import MainWindow
@@ -54,16 +63,22 @@ def main() -> None:
     w.resize(1400, 900)
     w.show()
     w.open_path(tmp / "photo.png")
+    wait_until(app, lambda: w.session.doc is not None and w.session.item is not None)
+    return w, ctl, img, objects
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from labeldesk import algorithms as alg
+
+    w, ctl, img, objects = open_photo_window(app)
 
     def wait(cond, timeout=30.0) -> float:
-        end = time.perf_counter() + timeout
-        while not cond():
-            app.processEvents()
-            if time.perf_counter() > end:
-                raise TimeoutError
-        return time.perf_counter()
+        return wait_until(app, cond, timeout)
 
-    wait(lambda: w.session.doc is not None and w.session.item is not None)
     canvas = w.canvas
     canvas.setFocus()
 
