@@ -17,6 +17,7 @@ Conventions shared by every function:
 """
 
 from labeldesk.algorithms.auto import auto_segment
+from labeldesk.algorithms.click import click_segment
 from labeldesk.algorithms.contours import Polygon, mask_to_polygons
 from labeldesk.algorithms.graphcut import grabcut
 from labeldesk.algorithms.livewire import LiveWireMap, live_wire
@@ -35,6 +36,7 @@ __all__ = [
     "LiveWireMap",
     "Polygon",
     "auto_segment",
+    "click_segment",
     "fill_holes",
     "grabcut",
     "largest_component",
