@@ -1,71 +1,7 @@
-"""A one-line progress bar for the headless commands: drawn on a terminal, silent otherwise."""
+"""Moved to :mod:`labeldesk.core.jobs` (kept so older imports keep working)."""
 
 from __future__ import annotations
 
-import sys
-import time
-from typing import TextIO
+from labeldesk.core.jobs.terminal import TerminalBar
 
-
-class TerminalBar:
-    """``title [#####.....] done/total details`` redrawn in place on ``stream``.
-
-    It draws only when ``stream`` is a TTY (or ``enabled`` says so), so piped output and logs
-    stay clean. ``interval`` throttles redraws (the last one is always drawn); with
-    ``newline_at_end`` the line is ended when ``done`` reaches ``total``, else by
-    :meth:`close`.
-    """
-
-    def __init__(
-        self,
-        title: str,
-        total: int,
-        stream: TextIO | None = None,
-        *,
-        enabled: bool | None = None,
-        width: int = 30,
-        interval: float = 0.0,
-        newline_at_end: bool = True,
-    ) -> None:
-        self.title, self.total = title, total
-        self.stream = stream or sys.stderr
-        tty = getattr(self.stream, "isatty", None)
-        self.enabled = (bool(tty()) if tty else False) if enabled is None else enabled
-        self.width, self.interval, self.newline_at_end = width, interval, newline_at_end
-        self.start = time.perf_counter()
-        self._last = float("-inf")
-        self._longest = 0
-        self._ended = False
-
-    def rate(self, done: int) -> float:
-        """Items per second since the bar was made."""
-        return done / max(time.perf_counter() - self.start, 1e-9)
-
-    def show(
-        self, done: int, details: str = "", *, total: int | None = None, force: bool = False
-    ) -> None:
-        if not self.enabled:
-            return
-        if total is not None:
-            self.total = total
-        now = time.perf_counter()
-        finished = done >= self.total
-        if not (force or finished) and now - self._last < self.interval:
-            return
-        self._last = now
-        filled = int(self.width * min(done, self.total) / max(self.total, 1))
-        bar = "#" * filled + "." * (self.width - filled)
-        line = f"\r{self.title} [{bar}] {done}/{self.total}" + (f" {details}" if details else "")
-        self._longest = max(self._longest, len(line))
-        self.stream.write(line.ljust(self._longest))
-        if finished and self.newline_at_end and not self._ended:
-            self.stream.write("\n")
-            self._ended = True
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the line (once) if anything was drawn."""
-        if self.enabled and not self._ended:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._ended = True
+__all__ = ["TerminalBar"]
