@@ -66,10 +66,20 @@ class ClassCatalogue:
             return c.color
         return default_color(sum(name.encode("utf-8")) + len(name))
 
-    def add(self, name: str, *, color: RGB | None = None, hotkey: str | None = None) -> LabelClass:
-        name = name.strip()
-        if not name:
-            raise LabeldeskError("a class name cannot be empty")
+    def add(
+        self,
+        name: str,
+        *,
+        color: RGB | None = None,
+        hotkey: str | None = None,
+        exact: bool = False,
+    ) -> LabelClass:
+        """Add a class. A typed name is stripped and must not be empty; ``exact`` keeps a name
+        read from a file as written (labelme accepts ``' '`` and ``'cat '``)."""
+        if not exact:
+            name = name.strip()
+            if not name:
+                raise LabeldeskError("a class name cannot be empty")
         if name in self:
             raise LabeldeskError(f"a class named {name!r} exists already")
         n = len(self._classes)
@@ -80,8 +90,8 @@ class ClassCatalogue:
         return cls
 
     def ensure(self, name: str) -> LabelClass:
-        """The class called ``name``, added at the end when missing."""
-        return self.get(name) or self.add(name)
+        """The class called ``name`` (exactly as written), added at the end when missing."""
+        return self.get(name) or self.add(name, exact=True)
 
     def rename(self, old: str, new: str) -> None:
         new = new.strip()

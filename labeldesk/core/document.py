@@ -15,7 +15,7 @@ from labeldesk.core.classes import ClassCatalogue
 from labeldesk.core.commands import AddShapes, EditShape, RemoveShapes, Reorder
 from labeldesk.core.events import DocEvent, Signal
 from labeldesk.core.history import History, Macro
-from labeldesk.core.shapes import Shape
+from labeldesk.core.shapes import KeptShape, Shape
 
 LABELME_VERSION = "5.5.0"
 
@@ -59,6 +59,8 @@ class Document:
         self.history = History()
         self.changed = Signal()
         self._shapes: list[Shape] = list(shapes)
+        # shapes labelme opens but labeldesk cannot draw, written back unchanged (io.labelme)
+        self.kept_shapes: list[KeptShape] = []
 
     # -- reading ---------------------------------------------------------------------------
     @property

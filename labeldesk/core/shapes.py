@@ -50,8 +50,14 @@ def as_points(points: Any) -> np.ndarray:
     """``points`` as a fresh ``(N, 2)`` float64 array; raises InvalidShapeError otherwise."""
     try:
         arr = np.array(points, dtype=np.float64)
+    except OverflowError as exc:
+        raise InvalidShapeError(
+            "points must be numbers a float can hold (one is too large)"
+        ) from exc
+    except RecursionError as exc:
+        raise InvalidShapeError("points are nested too deeply") from exc
     except (TypeError, ValueError) as exc:
-        raise InvalidShapeError(f"points must be numbers, got {points!r:.80}") from exc
+        raise InvalidShapeError(f"points must be numbers, got {_short(points)}") from exc
     if arr.size == 0:
         arr = arr.reshape(0, 2)
     if arr.ndim != 2 or arr.shape[1] != 2:
@@ -59,6 +65,15 @@ def as_points(points: Any) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise InvalidShapeError("points must be finite numbers")
     return arr
+
+
+def _short(value: Any) -> str:
+    """A bounded repr for messages (never the whole of a huge or deeply nested value)."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def check_point_count(shape_type: str, n: int) -> None:
@@ -174,6 +189,32 @@ class Shape:
             float(pts[:, 0].max()),
             float(pts[:, 1].max()),
         )
+
+
+@dataclass
+class KeptShape:
+    """A shape labelme opens but labeldesk cannot draw (unknown type, two-point polygon, mask
+    whose bitmap and box disagree...). It is kept exactly as read and written back unchanged
+    at its place in the file's shape list; ``reason`` says why it cannot be drawn.
+    """
+
+    position: int
+    raw: dict[str, Any]
+    reason: str
+
+    @property
+    def label(self) -> str:
+        label = self.raw.get("label")
+        return label if isinstance(label, str) else ""
+
+    @property
+    def shape_type(self) -> str:
+        kind = self.raw.get("shape_type")
+        return kind if isinstance(kind, str) else "polygon"
+
+    def describe(self) -> str:
+        """``"cannot draw <type> 'label': reason"`` for panels and reports."""
+        return f"cannot draw {self.shape_type} {self.label!r}: {self.reason}"
 
 
 def _deep_copy_json(value: Any) -> Any:

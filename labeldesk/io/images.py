@@ -9,18 +9,35 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import (  # noqa: F401  (the allowed plugins are imported so they are registered)
+    BmpImagePlugin,
+    GifImagePlugin,
+    Image,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    UnidentifiedImageError,
+    WebPImagePlugin,
+)
 
 from labeldesk.core.errors import ImageReadError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 DEFAULT_MAX_PIXELS = 500_000_000  # 20000x20000 fits; raise it in settings for larger images
 _EXIF_ORIENTATION = 0x0112
+# The only Pillow decoders ever used (images, masks, imageData): an explicit allow-list, so a
+# file with EPS or PostScript bytes never reaches Ghostscript whatever its name. OpenCV only
+# decodes what Pillow has identified as one of these first.
+PIL_FORMATS = ("PNG", "JPEG", "TIFF", "BMP", "WEBP", "GIF")  # JPEG covers MPO
+READ_FORMATS = ("PNG", "JPEG", "TIFF", "BMP", "WebP", "GIF")
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
 # We guard sizes ourselves (with a message naming the file and the limit), so Pillow's
 # global guard, which would raise its own DecompressionBombError first, is switched off.
@@ -52,20 +69,78 @@ def list_images(folder: str | os.PathLike[str]) -> list[Path]:
 
 
 def _open(source: str | os.PathLike[str] | bytes, name: str) -> Image.Image:
+    """Open with Pillow, trying only :data:`PIL_FORMATS` (never EPS/Ghostscript and the like)."""
     try:
-        return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        return Image.open(
+            io.BytesIO(source) if isinstance(source, bytes) else source, formats=PIL_FORMATS
+        )
     except FileNotFoundError as exc:
         raise ImageReadError(name, "the image file does not exist") from exc
     except UnidentifiedImageError as exc:
-        raise ImageReadError(name, "not an image file, or a format labeldesk cannot read") from exc
+        raise ImageReadError(
+            name,
+            "not an image file, or a format labeldesk cannot read "
+            f"(it reads {', '.join(READ_FORMATS)})",
+        ) from exc
     except OSError as exc:
-        raise ImageReadError(name, f"cannot open the image: {exc}") from exc
+        raise ImageReadError(name, f"cannot open the image: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # an embedded null byte in the name
+        raise ImageReadError(name, f"not a usable file name: {exc}") from exc
+
+
+def _tiff_header(source: str | os.PathLike[str] | bytes) -> ImageInfo | None:
+    """Size and orientation from a TIFF's first directory (Pillow cannot open float RGB or
+    float64 TIFFs, which OpenCV writes and reads); None when it is not a readable TIFF."""
+    try:
+        with (
+            io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+        ) as f:
+            head = f.read(16)
+            if head[:4] not in _TIFF_MAGIC:
+                return None
+            order = "<" if head[:2] == b"II" else ">"
+            big = head[2:4] in (b"+\x00", b"\x00+")
+            (offset,) = struct.unpack(
+                order + ("Q" if big else "I"), head[8:16] if big else head[4:8]
+            )
+            f.seek(offset)
+            count_fmt, entry_size = ("Q", 20) if big else ("H", 12)
+            (count,) = struct.unpack(order + count_fmt, f.read(struct.calcsize(count_fmt)))
+            tags: dict[int, int] = {}
+            for _ in range(min(count, 4096)):
+                entry = f.read(entry_size)
+                if len(entry) < entry_size:
+                    return None
+                tag, kind = struct.unpack(order + "HH", entry[:4])
+                value = entry[12:] if big else entry[8:]
+                if kind == 3:
+                    tags[tag] = struct.unpack(order + "H", value[:2])[0]
+                elif kind == 4:
+                    tags[tag] = struct.unpack(order + "I", value[:4])[0]
+                elif kind == 16 and big:
+                    tags[tag] = struct.unpack(order + "Q", value[:8])[0]
+    except (OSError, ValueError, struct.error):
+        return None
+    if 256 not in tags or 257 not in tags:
+        return None
+    w, h, orientation = tags[256], tags[257], tags.get(274, 1)
+    orientation = orientation if 1 <= orientation <= 8 else 1
+    if orientation in (5, 6, 7, 8):
+        w, h = h, w
+    return ImageInfo(w, h, orientation, "TIFF")
 
 
 def read_info(source: str | os.PathLike[str] | bytes, *, name: str | None = None) -> ImageInfo:
     """Read the header only: the displayed size and EXIF orientation (1 = as stored)."""
     name = name or (str(source) if not isinstance(source, bytes) else "<embedded image>")
-    with _open(source, name) as im:
+    try:
+        im_cm = _open(source, name)
+    except ImageReadError:
+        info = _tiff_header(source)
+        if info is None:
+            raise
+        return info  # a TIFF Pillow cannot decode (float RGB, float64): OpenCV decodes it
+    with im_cm as im:
         try:
             if im.format == "PNG" and "exif" not in im.info:
                 # Pillow would decode the whole image to look for an eXIf chunk after the
@@ -124,6 +199,8 @@ def _finish_cv2(arr: np.ndarray | None) -> np.ndarray | None:
     """OpenCV's BGR(A) to RGB(A) in place; one channel to ``(H, W)``; None stays None."""
     if arr is None:
         return None
+    if arr.dtype == np.float64:  # cvtColor has no float64; labeldesk keeps floats as float32
+        arr = arr.astype(np.float32)
     if arr.ndim == 3 and arr.shape[2] == 3:
         cv2.cvtColor(arr, cv2.COLOR_BGR2RGB, dst=arr)
     elif arr.ndim == 3 and arr.shape[2] == 4:
@@ -140,6 +217,8 @@ def _decode_pil(source: str | os.PathLike[str] | bytes, name: str) -> np.ndarray
             return np.asarray(im, dtype=np.uint16)
         if im.mode in ("I", "F"):
             return np.asarray(im, dtype=np.float32 if im.mode == "F" else np.int32)
+        if im.mode == "1":
+            return np.asarray(im.convert("L"))  # (H, W) of 0/255, as labelme's masks are read
         if im.mode not in ("L", "RGB", "RGBA"):
             im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
         return np.asarray(im)
@@ -175,6 +254,8 @@ def load_image(
             raise ImageReadError(name, f"cannot read the file: {exc.strerror or exc}") from exc
         arr = _decode_cv2(data)
         del data
+    if arr is None and info.mode == "TIFF":
+        raise ImageReadError(name, "the TIFF data is damaged or of a kind labeldesk cannot read")
     if arr is None or info.mode in ("P", "PA", "1", "LA", "CMYK", "YCbCr", "I", "F"):
         try:
             arr = _decode_pil(source, name)

