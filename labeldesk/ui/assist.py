@@ -12,8 +12,8 @@ label, a progress bar and Cancel in the status bar. All model work runs in one
 :class:`~labeldesk.ui.workers.inference.InferenceWorker` thread; the window never waits on it.
 Reviewing the proposals (dock, overlay, review tool) is :mod:`labeldesk.ui.proposals`.
 
-"tool.sam" is declared by the built-in actions (every registered tool gets an entry); this
-plugin takes it over with :meth:`~labeldesk.ui.actions.ActionManager.replace`, adding its tip.
+"tool.sam" is built by the built-in actions from what :class:`SamTool` declares, as for
+every registered tool.
 """
 
 from __future__ import annotations
@@ -239,7 +239,12 @@ class AssistController(QObject):
             self.message(message, "error")
 
         self._task = self.host.submit(
-            job, *args, key=key, on_result=finish, on_error=fail, on_progress=self._on_progress
+            job,
+            *args,
+            key=key,
+            on_result=finish,
+            on_error=fail,
+            on_progress=lambda p: self._on_progress(p.fraction or 0.0, p.message),
         )
         return self._task
 
@@ -372,18 +377,11 @@ class AssistController(QObject):
 def install(
     window: Any, *, models_dir: Path | None = None, worker: InferenceWorker | None = None
 ) -> AssistController:
-    """Add model assist to ``window`` (a MainWindow); returns the controller.
-
-    "tool.sam" exists already (the built-in actions declare every registered tool); it is
-    taken over with :meth:`ActionManager.replace`, which keeps a key the user bound to it.
-    """
+    """Add model assist to ``window`` (a MainWindow); returns the controller."""
     ctl = AssistController(window, worker=worker, models_dir=models_dir)
     a = ActionSpec
     # fmt: off
     specs = [
-        a("tool.sam", SamTool.title, "Tools", lambda w: w.set_tool("sam"), ("S",), "mdi6.auto-fix",
-          tip="SAM: click the object, right-click what is not it (S)", checkable=True,
-          group="tools", toolbar="tools", section=1),
         a("assist.auto_segment", "Auto-Segment &Image", "Tools", lambda w: ctl.auto_segment(),
           ("G",), "mdi6.auto-mode", tip="Propose regions for this image (G)", toolbar="tools",
           section=2, enabled_when="document"),

@@ -16,19 +16,18 @@ from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.tools import TOOLS, geometry, ops
 from labeldesk.ui.actions import ActionRegistry, ActionSpec
 
-# tool name -> (default keys, icon); tools registered later get no key and a generic icon
-TOOL_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    "edit": (("E", "Ctrl+J"), "mdi6.cursor-default-outline"),
-    "polygon": (("P", "Ctrl+N"), "mdi6.vector-polygon"),
-    "rectangle": (("R", "Ctrl+R"), "mdi6.vector-square"),
-    "circle": (("C",), "mdi6.circle-outline"),
-    "line": (("L",), "mdi6.vector-line"),
-    "linestrip": (("Shift+L",), "mdi6.vector-polyline"),
-    "point": (("Shift+P",), "mdi6.circle-small"),
-    "brush": (("B",), "mdi6.brush"),
-    "eraser": (("Shift+B",), "mdi6.eraser"),
-    "sam": (("S",), "mdi6.auto-fix"),
-}
+
+def ordered_tools() -> list[str]:
+    """Registered tool names in menu order: by the tools' ``section``, then ``order``."""
+    return sorted(TOOLS, key=lambda n: (TOOLS[n].section, TOOLS[n].order, n))
+
+
+def tool_keys() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Tool name -> (default keys, icon), as the tools declare them."""
+    return {name: (TOOLS[name].shortcuts, TOOLS[name].icon) for name in ordered_tools()}
+
+
+TOOL_KEYS = tool_keys()  # the built-in tools (all registered by importing core.tools)
 SIMPLIFY_TOLERANCE = 1.5  # image pixels
 
 
@@ -66,6 +65,27 @@ def _show_all(w: Any) -> None:
 def _select_all(w: Any) -> None:
     if w.session.doc is not None:
         w.session.selection.set(s.uid for s in w.session.doc.shapes)
+
+
+def tool_action(name: str) -> ActionSpec:
+    """The action of registered tool ``name``: its title, keys, icon, tip and place."""
+    cls = TOOLS[name]
+    title = cls.title or name.capitalize()
+    keys = cls.shortcuts
+    tip = cls.tip or title
+    return ActionSpec(
+        f"tool.{name}",
+        title,
+        "Tools",
+        lambda w: w.set_tool(name),
+        keys,
+        cls.icon,
+        tip=f"{tip} ({', '.join(keys)})" if keys else tip,
+        section=cls.section,
+        checkable=True,
+        group="tools",
+        toolbar="tools",
+    )
 
 
 def register_builtin_actions(reg: ActionRegistry) -> ActionRegistry:
@@ -107,13 +127,8 @@ def register_builtin_actions(reg: ActionRegistry) -> ActionRegistry:
     a("view.zoom_in", "Zoom &In", "View", lambda w: w.canvas.zoom_by(1.25), ["Ctrl++", "Ctrl+=", "+"], "mdi6.magnify-plus-outline")
     a("view.zoom_out", "Zoom &Out", "View", lambda w: w.canvas.zoom_by(0.8), ["Ctrl+-", "-"], "mdi6.magnify-minus-outline")
 
-    ordered = [n for n in TOOL_KEYS if n in TOOLS] + [n for n in TOOLS if n not in TOOL_KEYS]
-    for name in ordered:
-        keys, icon = TOOL_KEYS.get(name, ((), "mdi6.magic-staff"))
-        title = TOOLS[name].title or name.capitalize()
-        tip = f"{title} ({', '.join(keys)})" if keys else title
-        a(f"tool.{name}", title, "Tools", lambda w, n=name: w.set_tool(n), keys, icon, tip=tip,
-          checkable=True, group="tools", toolbar="tools", section=0 if name == "edit" else 1)
+    for name in ordered_tools():  # every registered tool, as it declares itself
+        reg.register(tool_action(name))
 
     for k in range(1, 10):
         a(f"class.{k}", f"Class {k}", "Classes", lambda w, k=k: w.class_control.choose_key(str(k)), [str(k)],

@@ -81,7 +81,6 @@ class ProposalReview(QObject):
         self._version = -1
         self._colors: list[tuple[int, int, int]] = []
         self._syncing = False
-        self._activating = False
         self.panel = ProposalsPanel(window)
         self.dock = QDockWidget("Proposed", window)
         self.dock.setObjectName("dock.proposed")
@@ -97,7 +96,7 @@ class ProposalReview(QObject):
         p.accept_sel.clicked.connect(lambda: self.tool and self.tool.accept(self.tool.selected))
         p.reject_sel.clicked.connect(lambda: self.tool and self.tool.reject(self.tool.selected))
         p.list.itemSelectionChanged.connect(self._list_to_tool)
-        window.canvas.hint_changed.connect(self._tool_may_have_changed)
+        window.canvas.tool_changed.connect(self._tool_changed)
 
     def start(self, proposals: Sequence[Proposal], source: str = "") -> ProposalTool:
         """Show ``proposals`` for review (ending any review open); returns the review tool."""
@@ -123,18 +122,13 @@ class ProposalReview(QObject):
     def activate(self) -> None:
         """Put the review tool on the canvas (when it is not there already)."""
         if self.tool is not None and self.window.canvas.tool() is not self.tool:
-            self._activating = True  # the old tool's last hint is no tool change
-            try:
-                self.window.canvas.set_tool(self.tool)
-            finally:
-                self._activating = False
+            self.window.canvas.set_tool(self.tool)
             self.window.canvas.setFocus()
 
-    def _tool_may_have_changed(self, _hint: str) -> None:
-        """The canvas's tool changed (or its hint did): another tool ends the review."""
-        if self.tool is not None and not self._activating:
-            if self.window.canvas.tool() is not self.tool:
-                self.end()
+    def _tool_changed(self, tool: Any) -> None:
+        """Another tool on the canvas ends the review."""
+        if self.tool is not None and tool is not self.tool:
+            self.end()
 
     def end(self) -> None:
         """Drop the open review: overlay, list and dock go; the previous tool comes back."""

@@ -10,7 +10,7 @@ from labeldesk.core.document import Document
 from labeldesk.core.selection import Selection
 from labeldesk.core.tools import TOOLS, KeyEvent, PointerEvent, ToolContext
 from labeldesk.core.tools.classical import RegionGrowTool, ThresholdTool
-from labeldesk.core.tools.classical_more import GrabCutTool, LiveWireTool, WatershedTool
+from labeldesk.core.tools.scribbles import GrabCutTool, LiveWireTool, WatershedTool
 
 from .robot import iou
 

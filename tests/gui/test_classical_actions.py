@@ -19,8 +19,10 @@ from labeldesk.core.tools.classical import (
     ThresholdTool,
     WatershedTool,
 )
+from labeldesk.core.tools.click import ClickTool
 from labeldesk.ui.actions import ActionRegistry, ActionSpec
-from labeldesk.ui.classical import ACTIONS, ToolRunner
+from labeldesk.ui.builtin_actions import ordered_tools
+from labeldesk.ui.classical import ToolRunner, managed_tools
 from tests.gui.test_classical_tools import key, open_scene
 
 
@@ -85,15 +87,22 @@ def test_manager_replace_keeps_a_saved_user_binding_and_adds_new_ids(make_window
     assert action.shortcut().toString() == "Ctrl+Alt+X"
 
 
-def test_install_takes_over_the_plain_tool_entries(make_window, tmp_path, qtbot) -> None:
+def test_tool_actions_come_from_the_tools_declarations(make_window, tmp_path, qtbot) -> None:
     window, ctl, _ = open_scene(make_window, tmp_path, qtbot)
     manager = window.actions
-    for name, (shortcut, _icon, _tip) in ACTIONS.items():
+    assert set(managed_tools()) >= {"threshold", "region_grow", "watershed", "grabcut", "click"}
+    for name, cls in TOOLS.items():
         entry = manager.registry[f"tool.{name}"]
-        assert entry.shortcuts == (shortcut,) and entry.icon == ACTIONS[name][1]
-        assert manager[f"tool.{name}"].shortcut().toString() == shortcut
-    tools = manager.menus["Tools"].actions()
-    assert len([a for a in tools if a.objectName() == "tool.threshold"]) == 1
+        assert entry.shortcuts == cls.shortcuts and entry.icon == cls.icon
+        assert entry.section == cls.section and cls.tip in entry.tip
+        if cls.shortcuts:
+            assert manager[f"tool.{name}"].shortcut().toString() == cls.shortcuts[0]
+    tools = [a.objectName() for a in manager.menus["Tools"].actions() if a.objectName()]
+    assert tools.count("tool.threshold") == 1
+    # menu order is the tools' declared (section, order), whatever was imported first
+    listed = [n.removeprefix("tool.") for n in tools if n.startswith("tool.")]
+    assert listed == ordered_tools()
+    assert listed[0] == "edit" and listed.index("sam") < listed.index("click")
 
 
 def test_the_registered_tools_are_the_qt_free_ones(make_window, tmp_path, qtbot) -> None:
@@ -104,11 +113,12 @@ def test_the_registered_tools_are_the_qt_free_ones(make_window, tmp_path, qtbot)
         "watershed": WatershedTool,
         "grabcut": GrabCutTool,
         "live_wire": LiveWireTool,
+        "click": ClickTool,
     }
     for name, cls in classes.items():
         assert TOOLS[name] is cls
         window.set_tool(name)
         tool = window.canvas.tool()
         assert type(tool) is cls and isinstance(tool.runner, ToolRunner)
-        assert tool.runner is ctl.runner(name, clean=name != "live_wire")
+        assert tool.runner is ctl.runner(name, clean=cls.runner_kind == "mask")
     key(window, Qt.Key.Key_Escape)

@@ -20,8 +20,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from labeldesk.algorithms.rasterize import shape_to_mask
+from labeldesk.core.tools import TOOLS
 from labeldesk.ui.actions import conflicts
-from labeldesk.ui.classical import ACTIONS, cleanup, install
+from labeldesk.ui.classical import cleanup, install, managed_tools
 
 H, W = 240, 320
 CENTRE, AXES = (150, 120), (70, 45)  # the ellipse, (x, y) and half-axes in pixels
@@ -134,21 +135,22 @@ def test_actions_keys_icons_and_the_options_dock(app) -> None:
     window, ctl, _ = app
     tools_menu = [a.objectName() for a in window.actions.menus["Tools"].actions()]
     toolbar = [a.objectName() for a in window.actions.toolbars["tools"].actions()]
-    for name, (k, _icon, _tip) in ACTIONS.items():
+    for name in managed_tools():  # as the tools declare themselves
         action = window.actions[f"tool.{name}"]
         assert f"tool.{name}" in tools_menu and f"tool.{name}" in toolbar
-        assert action.shortcut().toString() == k and not action.icon().isNull()
+        assert action.shortcut().toString() == TOOLS[name].shortcuts[0]
+        assert not action.icon().isNull()
     assert conflicts(window.actions.bindings) == {}
     window.actions.apply_bindings({})  # what apply_settings() does after install in the app
     assert window.actions["tool.threshold"].shortcut().toString() == "T"
     key(window, Qt.Key.Key_T)
     assert window.canvas.tool().name == "threshold"
-    assert ctl.dock.isVisible() and ctl.options.groups["threshold"].isVisible()
-    assert not ctl.options.groups["region"].isVisible()
+    assert ctl.dock.isVisible() and ctl.options.groups["Threshold"].isVisible()
+    assert not ctl.options.groups["Region grow"].isVisible()
     key(window, Qt.Key.Key_R, Qt.KeyboardModifier.ShiftModifier)
     assert window.canvas.tool().name == "region_grow"
-    assert ctl.options.groups["region"].isVisible()
-    assert not ctl.options.groups["threshold"].isVisible()
+    assert ctl.options.groups["Region grow"].isVisible()
+    assert not ctl.options.groups["Threshold"].isVisible()
     key(window, Qt.Key.Key_P)  # another tool: the dock goes
     assert window.canvas.tool().name == "polygon" and not ctl.dock.isVisible()
 
@@ -160,7 +162,7 @@ def test_threshold_previews_at_once_accepts_and_undoes(app, qtbot) -> None:
     tool = window.canvas.tool()
     mask = wait_mask(qtbot, ctl, tool)
     assert iou(mask, gt) > 0.95  # Otsu, straight away
-    qtbot.waitUntil(lambda: ctl.options.otsu.text().startswith("Otsu"))
+    qtbot.waitUntil(lambda: ctl.options.widgets["range"].note.text().startswith("Otsu"))
     wx, wy = window.canvas.image_to_widget(*CENTRE)
     qtbot.waitUntil(lambda: window.canvas.viewport().grab().toImage() != before)
     shown = window.canvas.viewport().grab().toImage().pixelColor(int(wx), int(wy))
@@ -179,15 +181,16 @@ def test_threshold_manual_range_slider_updates_the_preview(app, qtbot) -> None:
     tool = window.canvas.tool()
     wait_mask(qtbot, ctl, tool)
     opts = ctl.options
-    opts.method.setCurrentIndex(1)  # manual
-    slider = opts.range
+    opts.widgets["method"].setCurrentIndex(1)  # manual
+    slider = opts.widgets["range"].slider
     qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() - 2, 30))
     assert slider.values()[1] == 255 and window.focusWidget() is window.canvas  # Enter works
-    opts.range.set_values(0, 120)  # the dark background
+    slider.set_values(0, 120)  # the dark background
     assert iou(wait_mask(qtbot, ctl, tool), ~gt) > 0.95
-    opts.invert.setChecked(True)  # everything but the background: the object
+    opts.widgets["invert"].setChecked(True)  # everything but the background: the object
     qtbot.waitUntil(lambda: tool.mask is not None and iou(tool.mask, gt) > 0.95)
-    assert (opts.low.value(), opts.high.value()) == (0, 120)
+    editor = opts.widgets["range"]
+    assert (editor.low.value(), editor.high.value()) == (0, 120)
     accept_one(qtbot, window, gt, 0.95)
 
 
@@ -209,17 +212,17 @@ def test_region_grow_by_dragging_from_the_seed(app, qtbot) -> None:
     z = window.canvas.zoom()
     drag(window, [(x, y), (x + 10 / z, y), (x + 30 / z, y)])  # 30 screen px: +15 tolerance
     mask = wait_mask(qtbot, ctl, tool)
-    assert abs(ctl.options.tolerance.value() - tool.seeds[-1][1]) < 0.01
+    assert abs(ctl.options.widgets["start_tolerance"].value() - tool.seeds[-1][1]) < 0.01
     assert tool.seeds[-1][1] > tool.start_tolerance
     assert iou(mask, gt) > 0.9
     # typing a tolerance in the dock regrows the last region: 0 keeps only near-seed colours
-    ctl.options.tolerance.setValue(0.0)
+    ctl.options.widgets["start_tolerance"].setValue(0.0)
     qtbot.waitUntil(lambda: tool.mask is not None and tool.mask.sum() < 0.5 * gt.sum())
-    ctl.options.tolerance.setValue(25.0)
+    ctl.options.widgets["start_tolerance"].setValue(25.0)
     assert tool.seeds[-1][1] == 25.0 and tool.start_tolerance == 25.0
     qtbot.waitUntil(lambda: tool.mask is not None and iou(tool.mask, gt) > 0.9)
-    assert ctl.options.edge.isVisibleTo(ctl.options)  # the tool's edge term
-    assert ctl.options.edge.value() == tool.edge_weight == 1.0
+    assert ctl.options.widgets["edge_weight"].isVisibleTo(ctl.options)  # the tool's edge term
+    assert ctl.options.widgets["edge_weight"].value() == tool.edge_weight == 1.0
     accept_one(qtbot, window, gt, 0.9)
 
 
@@ -229,8 +232,8 @@ def test_region_grow_edge_weight_row_follows_the_tool(app, qtbot) -> None:
     tool = window.canvas.tool()
     tool.edge_weight = 1.0  # what an edge-aware tool exposes
     ctl.options.show_for(tool, window.ctx.image())
-    assert ctl.options.edge.isVisibleTo(ctl.options)
-    ctl.options.edge.setValue(2.5)
+    assert ctl.options.widgets["edge_weight"].isVisibleTo(ctl.options)
+    ctl.options.widgets["edge_weight"].setValue(2.5)
     assert tool.edge_weight == 2.5
 
 
@@ -304,19 +307,20 @@ def test_fill_holes_option_runs_in_the_worker(make_window, tmp_path, qtbot) -> N
     key(window, Qt.Key.Key_T)
     tool = window.canvas.tool()
     qtbot.waitUntil(lambda: tool.mask is not None and iou(tool.mask, ring) > 0.95)
-    ctl.options.fill.setChecked(True)  # the preview is recomputed with the hole filled
+    # the preview is recomputed with the hole filled
+    ctl.options.widgets["fill_holes"].setChecked(True)
     full = scene()[1]
     qtbot.waitUntil(lambda: tool.mask is not None and iou(tool.mask, full) > 0.95)
     assert tool.fill_holes is False  # done in the worker, not in the tool's preview()
     shape, _ = accept_one(qtbot, window, full, 0.95)
     assert shape.shape_type == "polygon"
-    ctl.options.fill.setChecked(False)
+    ctl.options.widgets["fill_holes"].setChecked(False)
     qtbot.waitUntil(lambda: tool.mask is not None and iou(tool.mask, ring) > 0.95)
-    ctl.options.min_px.setValue(int(ring.sum()) + 1)  # every part is too small
+    ctl.options.widgets["min_area"].setValue(int(ring.sum()) + 1)  # every part is too small
     key(window, Qt.Key.Key_Return)  # the shape is made in the worker: the answer comes later
     qtbot.waitUntil(lambda: "nothing to accept" in window.statusBar().currentMessage())
     assert len(window.session.doc) == 0 and tool.mask is not None
-    ctl.options.min_px.setValue(10)
+    ctl.options.widgets["min_area"].setValue(10)
     shape, _ = accept_one(qtbot, window, ring, 0.95)
     assert shape.shape_type == "mask"  # a hole: kept as a mask object
     window.session.doc.mark_clean()

@@ -17,13 +17,14 @@ Coordinates are image pixels ``(x, y)`` as floats; pixel ``(i, j)`` covers ``[i,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
 from labeldesk.core.events import DocEvent, Signal
+from labeldesk.core.tools.options import Option
 
 if TYPE_CHECKING:
     from labeldesk.core.document import Document
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from labeldesk.core.shapes import Shape
 
 RGB = tuple[int, int, int]
+DRAG_PX = 4.0  # screen pixels: a press-release further apart than this is a drag
 MODIFIERS = ("shift", "ctrl", "alt")
 NO_MODS: frozenset[str] = frozenset()
 
@@ -161,8 +163,26 @@ class Preview:
     hover_vertex: tuple[int, int] | None = None
 
 
+RunnerKind = Literal["mask", "plain"]
+HistogramJob = Callable[[], "tuple[np.ndarray, float | None, str]"]
+
+
 class Tool:
     """Base of every tool. Subclasses set ``name``, ``title``, ``keys`` and override handlers.
+
+    A tool declares itself with class attributes, from which the window builds its action
+    (menu entry, toolbar button, key), the options dock and the worker lane; nothing in the
+    UI names a particular tool:
+
+    * ``shortcuts``: default key sequences of its action (``("T",)``); ``icon``: a qtawesome
+      icon name; ``tip``: the tooltip (the keys are appended); ``section`` / ``order``: its
+      place in the Tools menu and toolbar (sections are separated; lower first).
+    * ``options``: a tuple of :class:`~labeldesk.core.tools.options.Option`, rendered by the
+      options dock; values come back through :meth:`set_options`.
+    * ``runner_kind``: ``None`` (the tool computes nothing slow), ``"plain"`` (the window gives
+      it a ``runner(job, done)`` whose Qt-free ``job`` runs in a worker thread) or ``"mask"``
+      (the same, and the worker applies the ``in_runner`` clean-up options to the mask
+      ``job`` returns). A tool with a runner kind has a ``runner`` attribute.
 
     Contract:
         * ``pointer(ev)`` / ``key(ev)`` return True when the event was used (the canvas then
@@ -181,6 +201,13 @@ class Tool:
     title: ClassVar[str] = ""
     keys: ClassVar[frozenset[str]] = frozenset({"Escape"})
     cursor: ClassVar[str] = "cross"  # "cross", "arrow" or "none" (the tool draws its own)
+    shortcuts: ClassVar[tuple[str, ...]] = ()
+    icon: ClassVar[str] = "mdi6.magic-staff"
+    tip: ClassVar[str] = ""
+    section: ClassVar[int] = 1
+    order: ClassVar[int] = 1000
+    options: ClassVar[tuple[Option, ...]] = ()
+    runner_kind: ClassVar[RunnerKind | None] = None
 
     def __init__(self, ctx: ToolContext) -> None:
         self.ctx = ctx
@@ -212,6 +239,39 @@ class Tool:
     def busy(self) -> bool:
         """True while a gesture is in progress (the window may refuse to switch images)."""
         return False
+
+    def can_accept(self) -> bool:
+        """Would Enter accept something now (or once a pending result arrives)?"""
+        return self.busy()
+
+    # -- options (see labeldesk.core.tools.options) ----------------------------------------------
+    def option(self, name: str) -> Any:
+        """The current value of option ``name``: the tool's attribute, else the context's."""
+        if hasattr(self, name):
+            return getattr(self, name)
+        return getattr(self.ctx, name)
+
+    def set_options(self, values: dict[str, Any]) -> None:
+        """Take option values (name -> value) from the UI, then :meth:`options_changed`."""
+        for name, value in values.items():
+            if hasattr(self, name) or not hasattr(self.ctx, name):
+                setattr(self, name, value)
+            else:
+                setattr(self.ctx, name, value)
+        self.options_changed(values)
+
+    def options_changed(self, names: Iterable[str]) -> None:
+        """Options ``names`` changed (also ``in_runner`` ones, which the tool does not
+        hold): recompute the preview if they affect it. Default: nothing."""
+
+    def histogram_request(self, image: np.ndarray) -> tuple[object, HistogramJob] | None:
+        """A ``(key, job)`` for the histogram a ``"range"`` option is drawn over, or None.
+
+        ``job()`` (run in a worker) returns ``(counts (256,), split or None, note)``: the
+        pixel counts, a threshold the tool would pick itself (shown while the range is not
+        editable), and a line of text for the dock. ``key`` changes when the histogram
+        would (the UI skips a request whose key it has shown)."""
+        return None
 
     # -- helpers -----------------------------------------------------------------------------
     def notify(self) -> None:

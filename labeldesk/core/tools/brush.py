@@ -181,6 +181,9 @@ class _PaintTool(Tool):
 class BrushTool(_PaintTool):
     name = "brush"
     title = "Brush"
+    shortcuts = ("B",)
+    icon = "mdi6.brush"
+    order = 70
 
     @property
     def hint(self) -> str:
@@ -216,6 +219,9 @@ class BrushTool(_PaintTool):
 class EraserTool(_PaintTool):
     name = "eraser"
     title = "Eraser"
+    shortcuts = ("Shift+B",)
+    icon = "mdi6.eraser"
+    order = 80
     erase = True
 
     @property

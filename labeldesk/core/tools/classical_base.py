@@ -5,8 +5,8 @@ See :mod:`labeldesk.core.tools.classical` for the tools and how results flow thr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -14,10 +14,34 @@ from labeldesk import algorithms as alg
 from labeldesk.core.commands import AddShapes
 from labeldesk.core.convert import crop_mask, mask_to_shape
 from labeldesk.core.shapes import Shape
-from labeldesk.core.tools.base import KeyEvent, Preview, Tool, ToolContext
+from labeldesk.core.tools.base import DRAG_PX, KeyEvent, Preview, RunnerKind, Tool, ToolContext
+from labeldesk.core.tools.options import Option
+
+__all__ = [
+    "DRAG_PX",
+    "MASK_OPTIONS",
+    "SIMPLIFY",
+    "ClassicalTool",
+    "Runner",
+    "pixel_of",
+    "run_inline",
+]
 
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
-DRAG_PX = 4.0  # screen pixels: a press-release further apart than this is a drag
+
+# the options every mask tool shows (shared widgets: a value carries over between tools)
+FILL_HOLES = Option("fill_holes", "Fill holes", "bool", False, "Clean-up", in_runner=True)
+LARGEST_ONLY = Option(
+    "largest_only", "Largest part only", "bool", False, "Clean-up", in_runner=True
+)
+MIN_AREA = Option(
+    "min_area", "Min area (px)", "int", 10, "Clean-up", high=1_000_000, step=10, on_accept=True
+)
+SIMPLIFY = Option(
+    "tolerance", "Simplify (px)", "float", 1.0, "Outline", high=20, step=0.25, decimals=2,
+    on_accept=True,
+)  # fmt: skip
+MASK_OPTIONS = (FILL_HOLES, LARGEST_ONLY, MIN_AREA, SIMPLIFY)
 
 
 def run_inline(job: Callable[[], Any], done: Callable[[Any], None]) -> None:
@@ -44,6 +68,8 @@ class ClassicalTool(Tool):
     """
 
     keys = frozenset({"Enter", "Escape", "Backspace"})
+    options: ClassVar[tuple[Option, ...]] = MASK_OPTIONS
+    runner_kind: ClassVar[RunnerKind | None] = "mask"
 
     def __init__(self, ctx: ToolContext, runner: Runner | None = None) -> None:
         super().__init__(ctx)
@@ -74,6 +100,18 @@ class ClassicalTool(Tool):
 
     def has_input(self) -> bool:
         return False
+
+    def run(self) -> None:
+        """Compute the result for the current inputs (subclasses)."""
+
+    def can_accept(self) -> bool:
+        return self.mask is not None or self._pending or self._converting == self._serial
+
+    def options_changed(self, names: Iterable[str]) -> None:
+        """An option that shapes the preview changed: recompute a result that is shown."""
+        rerun = {o.name for o in self.options if not o.on_accept}
+        if rerun.intersection(names) and self.mask is not None:
+            self.run()
 
     def busy(self) -> bool:
         return (
@@ -197,7 +235,7 @@ class ClassicalTool(Tool):
             return False
         return True
 
-    def preview(self) -> Preview | None:
+    def preview(self) -> Preview:
         pv = Preview(color=self.ctx.color())
         m = self.result()
         if m is not None:

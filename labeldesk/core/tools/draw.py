@@ -11,10 +11,16 @@ import numpy as np
 
 from labeldesk.core.commands import AddShapes
 from labeldesk.core.shapes import Shape
-from labeldesk.core.tools.base import KeyEvent, PointerEvent, Preview, Tool, register_tool
+from labeldesk.core.tools.base import (
+    DRAG_PX,
+    KeyEvent,
+    PointerEvent,
+    Preview,
+    Tool,
+    register_tool,
+)
 
 CLOSE_PX = 8.0  # screen pixels: clicking this close to the first vertex closes a polygon
-DRAG_PX = 4.0  # screen pixels: a press-release further apart than this is a drag
 
 
 class _DrawTool(Tool):
@@ -137,6 +143,9 @@ class _MultiPointTool(_DrawTool):
 class PolygonTool(_MultiPointTool):
     name = "polygon"
     title = "Polygon"
+    shortcuts = ("P", "Ctrl+N")
+    icon = "mdi6.vector-polygon"
+    order = 10
     shape_type = "polygon"
 
 
@@ -144,6 +153,9 @@ class PolygonTool(_MultiPointTool):
 class LineStripTool(_MultiPointTool):
     name = "linestrip"
     title = "Line strip"
+    shortcuts = ("Shift+L",)
+    icon = "mdi6.vector-polyline"
+    order = 50
     shape_type = "linestrip"
     min_points = 2
     closed = False
@@ -235,6 +247,9 @@ class _TwoPointTool(_DrawTool):
 class RectangleTool(_TwoPointTool):
     name = "rectangle"
     title = "Rectangle"
+    shortcuts = ("R", "Ctrl+R")
+    icon = "mdi6.vector-square"
+    order = 20
     shape_type = "rectangle"
 
     def degenerate(self, a: np.ndarray, b: np.ndarray) -> str:
@@ -250,6 +265,9 @@ class RectangleTool(_TwoPointTool):
 class CircleTool(_TwoPointTool):
     name = "circle"
     title = "Circle"
+    shortcuts = ("C",)
+    icon = "mdi6.circle-outline"
+    order = 30
     shape_type = "circle"
 
     @property
@@ -275,6 +293,9 @@ class CircleTool(_TwoPointTool):
 class LineTool(_TwoPointTool):
     name = "line"
     title = "Line"
+    shortcuts = ("L",)
+    icon = "mdi6.vector-line"
+    order = 40
     shape_type = "line"
 
 
@@ -282,6 +303,9 @@ class LineTool(_TwoPointTool):
 class PointTool(_DrawTool):
     name = "point"
     title = "Point"
+    shortcuts = ("Shift+P",)
+    icon = "mdi6.circle-small"
+    order = 60
     shape_type = "point"
     keys = frozenset()
 

@@ -19,11 +19,17 @@ import numpy as np
 
 from labeldesk.core.commands import EditShape
 from labeldesk.core.shapes import POINT_COUNTS, Shape
-from labeldesk.core.tools.base import KeyEvent, PointerEvent, Preview, Tool, register_tool
+from labeldesk.core.tools.base import (
+    DRAG_PX,
+    KeyEvent,
+    PointerEvent,
+    Preview,
+    Tool,
+    register_tool,
+)
 from labeldesk.core.tools.hit import ShapeIndex, nearest_edge, nearest_vertex
 
 HIT_PX = 6.0  # screen pixels of tolerance for vertices and edges
-DRAG_PX = 3.0  # screen pixels before a press becomes a drag
 NUDGE = {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1), "Down": (0, 1)}
 
 
@@ -40,6 +46,10 @@ def translated(shape: Shape, dx: float, dy: float) -> Shape:
 class EditTool(Tool):
     name = "edit"
     title = "Edit"
+    shortcuts = ("E", "Ctrl+J")
+    icon = "mdi6.cursor-default-outline"
+    section = 0
+    order = 0
     keys = frozenset({"Escape", "Backspace", "Tab", "Left", "Right", "Up", "Down"})
     cursor = "arrow"
 

@@ -29,6 +29,7 @@ from labeldesk.core.commands import AddShapes
 from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
 from labeldesk.core.shapes import Shape
 from labeldesk.core.tools.base import (
+    DRAG_PX,
     KeyEvent,
     PointerEvent,
     Preview,
@@ -53,7 +54,6 @@ __all__ = [
     "shape_from_crop",
 ]
 
-DRAG_PX = 4.0  # screen pixels: a left press-release further apart than this draws a box
 MARK_PX = 6.0  # screen pixels: half-size of the plus / cross drawn on a prompt point
 _serials = itertools.count(1)
 
@@ -109,6 +109,10 @@ class SamTool(Tool):
 
     name = "sam"
     title = "SAM (Segment Anything)"
+    shortcuts = ("S",)
+    icon = "mdi6.auto-fix"
+    order = 100
+    tip = "SAM: click the object, right-click what is not it"
     keys = frozenset({"Enter", "Escape", "Backspace"})
     cursor = "cross"
 

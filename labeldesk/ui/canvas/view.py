@@ -49,6 +49,7 @@ class Canvas(QGraphicsView):
         cursor_moved(float, float): the pointer position in image pixels ``(x, y)``.
         zoom_changed(float): the new zoom (screen pixels per image pixel; 1.0 = 100 %).
         hint_changed(str): the active tool's status-bar hint.
+        tool_changed(object): another tool (or None) became the active tool.
         message(str): an error or notice for the status bar (a tool refused an edit...).
         double_clicked(float, float): a left double click at image ``(x, y)``, after the tool
             had it (the window may open the label dialog for the object there).
@@ -57,6 +58,7 @@ class Canvas(QGraphicsView):
     cursor_moved = Signal(float, float)
     zoom_changed = Signal(float)
     hint_changed = Signal(str)
+    tool_changed = Signal(object)
     message = Signal(str)
     double_clicked = Signal(float, float)
 
@@ -164,7 +166,9 @@ class Canvas(QGraphicsView):
 
     # -- tools -------------------------------------------------------------------------------
     def set_tool(self, tool: Tool | None) -> None:
-        """Make ``tool`` the active tool (the previous one is cancelled)."""
+        """Make ``tool`` the active tool (the previous one is cancelled); emits
+        ``tool_changed`` when it is another tool."""
+        changed = tool is not self._tool
         if self._tool is not None:
             self._tool.cancel()
             self._tool.changed.disconnect(self._on_tool_changed)
@@ -175,6 +179,8 @@ class Canvas(QGraphicsView):
             _CURSORS.get(tool.cursor if tool else "arrow", Qt.CursorShape.ArrowCursor)
         )
         self._on_tool_changed(DocEvent("preview"))
+        if changed:
+            self.tool_changed.emit(tool)
 
     def tool(self) -> Tool | None:
         """The active tool."""

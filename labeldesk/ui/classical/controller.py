@@ -1,7 +1,9 @@
-"""The controller of the classical tools in the window: it follows the active tool, gives it
-a :class:`~labeldesk.ui.classical.runner.ToolRunner` over one worker thread and the options
-of the "Tool options" dock, feeds the dock the histogram and Otsu's threshold, says what is
-missing when Enter has nothing to accept, and ends the thread with the window.
+"""The controller of the tools that declare options or a runner: it follows the active tool,
+gives it a :class:`~labeldesk.ui.classical.runner.ToolRunner` over one worker thread (when
+the tool declares a ``runner_kind``) and the values of the "Tool options" dock (the tool's
+declared ``options``), feeds the dock the histogram a tool asks for, says what is missing
+when Enter has nothing to accept, and ends the thread with the window. It reads only the
+tools' declarations: no tool is named here.
 """
 
 from __future__ import annotations
@@ -9,30 +11,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import cv2
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
-from labeldesk import algorithms as alg
-from labeldesk.core.tools.classical import ClassicalTool, LiveWireTool, Runner
-from labeldesk.ui.classical.options import MASK_TOOLS, ToolOptions
+from labeldesk.core.tools import TOOLS
+from labeldesk.core.tools.classical_base import Runner
+from labeldesk.ui.classical.options import ToolOptions
 from labeldesk.ui.classical.runner import ToolRunner
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.lifetime import stop_on_close
+
+
+def managed_tools() -> tuple[str, ...]:
+    """The registered tools that declare options or a runner (the ones this controller
+    looks after)."""
+    return tuple(n for n, cls in TOOLS.items() if cls.options or cls.runner_kind)
 
 
 class ClassicalController(QObject):
     """The worker, the runners given to the tools, the options dock (see module docs).
 
     ``names``: the tools it looks after (tool names in
-    :data:`~labeldesk.core.tools.base.TOOLS`).
+    :data:`~labeldesk.core.tools.base.TOOLS`; default: :func:`managed_tools`).
     """
 
-    def __init__(self, window: Any, names: tuple[str, ...]) -> None:
+    def __init__(self, window: Any, names: tuple[str, ...] | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self.names = names
+        self.names = managed_tools() if names is None else names
         self.host = WorkerHost(Worker(), name="labeldesk-classical")
         self.timings: dict[str, list[float]] = {}  # tool name -> request-to-result seconds
         self._runners: dict[tuple[str, bool], ToolRunner] = {}
@@ -47,13 +53,10 @@ class ClassicalController(QObject):
         if files is not None:  # under the file list, which rarely needs the whole height
             window.splitDockWidget(files, self.dock, Qt.Orientation.Vertical)
         self.dock.hide()
-        self.options.threshold_changed.connect(self._threshold_params)
-        self.options.cleanup_changed.connect(self._cleanup_changed)
-        self.options.region_changed.connect(self._region_params)
+        self.options.changed.connect(self._option_changed)
         self.options.done_editing.connect(lambda: window.canvas.setFocus())
-        self.options.brush_changed.connect(lambda px: setattr(window.ctx, "brush_size", px))
         self.host.busy_changed.connect(self.options.set_busy)
-        window.canvas.hint_changed.connect(lambda _hint: self.sync())
+        window.canvas.tool_changed.connect(lambda _tool: self.sync())
         window.session.loaded.connect(self._on_loaded)
         self._canvas = window.canvas
         self._canvas.installEventFilter(self)
@@ -72,9 +75,7 @@ class ClassicalController(QObject):
             runner = self._runners[name, clean] = ToolRunner(
                 self.host,
                 f"classical.{name}" if clean else f"classical.{name}.raw",
-                clean=(lambda: (self.options.fill_holes(), self.options.largest_only()))
-                if clean
-                else None,
+                clean=self._cleanup if clean else None,
                 on_timing=lambda seconds: self._timed(name, seconds),
                 on_refused=lambda text: self.window.show_message(text, "status"),
             )
@@ -103,50 +104,58 @@ class ClassicalController(QObject):
         if tool is None:
             self.dock.hide()
             return
-        if hasattr(tool, "runner"):
-            tool.runner = self.runner(tool.name, clean=tool.name in MASK_TOOLS)
-        self._apply_cleanup(tool)
+        if tool.runner_kind is not None:
+            tool.runner = self.runner(tool.name, clean=tool.runner_kind == "mask")
         self.options.show_for(tool, self.window.ctx.image())
         self.dock.setWindowTitle(f"Tool options: {tool.title}")
         self.dock.show()
         tool.changed.connect(self._on_tool_event)
-        if tool.name == "threshold" and not tool.busy():
-            self._threshold_params()
+        self._apply_options(tool)
+
+    def _held(self, tool: Any) -> dict[str, Any]:
+        """The dock's values of the options ``tool`` holds itself (not the ones it changes
+        itself, nor the ones the runner applies)."""
+        return {
+            o.name: self.options.value(o.name)
+            for o in tool.options
+            if not o.live and not o.in_runner
+        }
+
+    def _apply_options(self, tool: Any) -> None:
+        if self.window.session.doc is not None:
+            tool.set_options(self._held(tool))
+            self._request_histogram(tool)
+
+    def _cleanup(self) -> tuple[bool, bool]:
+        """The clean-up the runner applies to mask results: (fill holes, largest part)."""
+        shown = self.options.options
+        return (
+            bool(self.options.value("fill_holes")) if "fill_holes" in shown else False,
+            bool(self.options.value("largest_only")) if "largest_only" in shown else False,
+        )
 
     def _on_tool_event(self, _event: Any) -> None:
         tool = self._tool
         if tool is None:
             return
         self.options.follow(tool)
-        if tool.name == "threshold":
-            self._request_histogram(tool)
+        self._request_histogram(tool)
 
     def _request_histogram(self, tool: Any) -> None:
-        """Histogram and Otsu's threshold of the plane the threshold tool works on (its box)."""
+        """The histogram the tool's ``"range"`` option is drawn over (when it has one)."""
         img = self.window.ctx.image()
-        channel = self.options.threshold_params()["channel"]
-        what = (id(img), channel, tool.box)
-        if img is None or what == self._histogram_of:
+        request = tool.histogram_request(img) if img is not None else None
+        if request is None:
             return
-        self._histogram_of = what
-        box = tool.box
-
-        def job() -> tuple[np.ndarray, float]:
-            sub = img[..., :3] if img.ndim == 3 else img
-            if box is not None:
-                sub = sub[box[1] : box[3] + 1, box[0] : box[2] + 1]
-            if channel is not None:
-                plane = sub[..., channel]
-            else:
-                plane = cv2.cvtColor(sub, cv2.COLOR_RGB2GRAY) if sub.ndim == 3 else sub
-            counts = cv2.calcHist([np.ascontiguousarray(plane)], [0], None, [256], [0, 256])
-            return counts.ravel(), alg.otsu_threshold(sub, channel=channel)
-
+        key, job = request
+        if key == self._histogram_of:
+            return
+        self._histogram_of = key
         self.host.submit(
             job,
             key="classical.histogram",
             on_result=lambda r: self.options.set_histogram(*r),
-            on_error=lambda _m: self.options.set_histogram(None, None),
+            on_error=lambda _m: self.options.set_histogram(None, None, ""),
         )
 
     def _hide_if_idle(self) -> None:
@@ -156,44 +165,23 @@ class ClassicalController(QObject):
     def _on_loaded(self) -> None:
         tool = self.classical_tool()
         if tool is not None:
+            self._histogram_of = None
             self.options.show_for(tool, self.window.ctx.image())
-            if tool.name == "threshold":
-                self._threshold_params()
+            self._apply_options(tool)
 
-    def _threshold_params(self) -> None:
+    def _option_changed(self, name: str) -> None:
+        """The person changed option ``name`` in the dock: give it to the active tool."""
         tool = self.classical_tool()
-        if tool is not None and tool.name == "threshold" and self.window.session.doc is not None:
-            params = self.options.threshold_params()
-            tool.set_params(invert=params.pop("invert"), **params)
-            self._request_histogram(tool)
-
-    def _region_params(self, tolerance: float, edge_weight: float) -> None:
-        tool = self.classical_tool()
-        if tool is None or tool.name != "region_grow":
+        if tool is None or self.window.session.doc is None:
             return
-        tool.start_tolerance = tolerance
-        if hasattr(tool, "edge_weight"):
-            tool.edge_weight = edge_weight
-        if tool.seeds:
-            tool.seeds[-1] = (tool.seeds[-1][0], tolerance)
-            tool.run()
-
-    def _apply_cleanup(self, tool: Any) -> None:
-        """Clean-up happens in the runner; the tool keeps only the accept-time options."""
-        if isinstance(tool, ClassicalTool):
-            tool.fill_holes = tool.largest_only = False
-            tool.min_area = self.options.min_area()
-        tool.tolerance = self.options.polygon_tolerance()
-
-    def _cleanup_changed(self, rerun: bool) -> None:
-        tool = self.classical_tool()
-        if tool is None:
+        opt = next((o for o in tool.options if o.name == name), None)
+        if opt is None:
             return
-        self._apply_cleanup(tool)
-        if rerun and tool.name == "threshold":
-            self._threshold_params()  # like any threshold option: preview again
-        elif rerun and isinstance(tool, ClassicalTool) and tool.mask is not None:
-            tool.run()
+        if opt.in_runner:
+            tool.options_changed([name])
+        else:
+            tool.set_options({name: self.options.value(name)})
+        self._request_histogram(tool)
 
     # -- guard: Enter with nothing to accept -------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -210,10 +198,7 @@ class ClassicalController(QObject):
             event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         ):
             return False
-        if isinstance(tool, LiveWireTool):
-            empty = not tool.anchors
-        else:
-            empty = tool.mask is None and not self.host.is_busy()
+        empty = not tool.can_accept() and not self.host.is_busy()
         if empty:
             what = tool.hint.split(": ", 1)[-1]
             self.window.show_message(f"{tool.title}: nothing to accept yet ({what})", "status")

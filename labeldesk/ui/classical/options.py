@@ -1,9 +1,11 @@
-"""The "Tool options" dock of the classical tools: a two-handle range slider over the
-histogram, threshold method / channel / invert, region-grow tolerance and edge weight,
-scribble width, clean-up (fill holes, largest part, minimum area) and polygon simplification.
+"""The "Tool options" dock: it renders the active tool's declared options.
 
-The dock only shows and reads values; :class:`~labeldesk.ui.classical.controller.
-ClassicalController` passes them to the active tool.
+Each tool lists its settings as :class:`~labeldesk.core.tools.options.Option` entries; the
+dock builds one widget per option name (shared by the tools that declare it, so a value
+carries over), grouped in boxes by ``group``, and shows the rows of the active tool. A
+``"range"`` option is a two-handle slider over the tool's histogram. The dock has no code for
+any particular tool: it shows and reads values, and
+:class:`~labeldesk.ui.classical.controller.ClassicalController` passes them to the tool.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MASK_TOOLS = ("threshold", "region_grow", "watershed", "grabcut")  # tools with a mask result
+from labeldesk.core.tools import TOOLS
+from labeldesk.core.tools.options import Option, holds
 
 
 class RangeSlider(QWidget):
@@ -112,178 +115,230 @@ class RangeSlider(QWidget):
             self.set_values(self._low, max(v, self._low))
 
 
-def _spin(lo: float, hi: float, value: float, step: float = 1.0, decimals: int = 0) -> Any:
-    box = QDoubleSpinBox() if decimals else QSpinBox()
-    if decimals:
-        box.setDecimals(decimals)
-    box.setRange(lo, hi)
-    box.setSingleStep(step)
-    box.setValue(value)
+def _spin(opt: Option) -> QAbstractSpinBox:
+    box: Any = QDoubleSpinBox() if opt.kind == "float" else QSpinBox()
+    if opt.kind == "float":
+        box.setDecimals(opt.decimals)
+        box.setRange(opt.low, opt.high)
+        box.setSingleStep(opt.step)
+    else:
+        box.setRange(int(opt.low), int(opt.high))
+        box.setSingleStep(int(opt.step))
+    box.setValue(opt.default)
     box.setKeyboardTracking(False)
+    if opt.special:
+        box.setSpecialValueText(opt.special)
     return box
 
 
-class ToolOptions(QWidget):
-    """The "Tool options" dock: the active classical tool's settings (see module docs).
+class RangeEditor(QWidget):
+    """A ``"range"`` option: the slider over the histogram, the two numbers, a note line."""
 
-    Signals: ``threshold_changed()``, ``region_changed(tolerance, edge_weight)``,
-    ``cleanup_changed(rerun)`` (fill holes / largest part: True; min area / polygon
-    tolerance, used on accept only: False), ``brush_changed(px)``, ``done_editing()`` (a
-    number was typed: give the keyboard back to the canvas).
-    """
+    changed = Signal()
 
-    threshold_changed = Signal()
-    region_changed = Signal(float, float)
-    cleanup_changed = Signal(bool)
-    brush_changed = Signal(int)
-    done_editing = Signal()
-
-    METHODS = (("Otsu (automatic)", "otsu"), ("Manual range", "manual"), ("Adaptive", "adaptive"))
-    CHANNELS = (("Luminance", None), ("Red", 0), ("Green", 1), ("Blue", 2))
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, opt: Option, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.method, self.channel = QComboBox(), QComboBox()
-        for text, value in self.METHODS:
-            self.method.addItem(text, value)
-        for text, value in self.CHANNELS:
-            self.channel.addItem(text, value)
-        self.range = RangeSlider(255)
-        self.low, self.high = _spin(0, 255, 0), _spin(0, 255, 255)
-        self.block = _spin(1, 1001, 1, 2)
-        self.block.setSpecialValueText("auto")
-        self.offset = _spin(-100, 100, 0, 1, 1)
-        self.invert = QCheckBox("Invert (keep the other side)")
-        self.otsu = QLabel()
-        self.tolerance = _spin(0, 441, 10, 1, 1)
-        self.edge = _spin(0, 10, 1, 0.1, 2)
-        self.brush = _spin(1, 200, 16)
-        self.fill, self.largest = QCheckBox("Fill holes"), QCheckBox("Largest part only")
-        self.min_px = _spin(0, 1_000_000, 10, 10)
-        self.simplify = _spin(0, 20, 1, 0.25, 2)
-        self.status = QLabel()
-        self.groups: dict[str, QGroupBox] = {}
+        top = int(opt.high)
+        self.slider = RangeSlider(top)
+        self.low, self.high = QSpinBox(), QSpinBox()
+        for spin, v in ((self.low, opt.default[0]), (self.high, opt.default[1])):
+            spin.setRange(int(opt.low), top)
+            spin.setValue(int(v))
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(self._spins_changed)
+        self.slider.set_values(*opt.default, emit=False)
+        self.note = QLabel()
         rows = QHBoxLayout()
         rows.addWidget(self.low)
         rows.addWidget(QLabel("to"))
         rows.addWidget(self.high)
-        # fmt: off
-        layout = {
-            "threshold": [("Method", self.method), ("", self.range), ("Range", rows), ("", self.otsu),
-                          ("Block size", self.block), ("Offset", self.offset),
-                          ("Channel", self.channel), ("", self.invert)],
-            "region": [("Tolerance", self.tolerance), ("Edge weight", self.edge)],
-            "scribbles": [("Scribble width", self.brush)],
-            "cleanup": [("", self.fill), ("", self.largest), ("Min area (px)", self.min_px)],
-            "polygon": [("Simplify (px)", self.simplify)],
-        }
-        titles = {"threshold": "Threshold", "region": "Region grow", "scribbles": "Scribbles",
-                  "cleanup": "Clean-up", "polygon": "Outline"}
-        # fmt: on
         box = QVBoxLayout(self)
-        for key, items in layout.items():
-            group = self.groups[key] = QGroupBox(titles[key])
-            form = QFormLayout(group)
-            for label, w in items:
-                (form.addRow(label, w) if label else form.addRow(w))  # type: ignore[func-returns-value]
-            box.addWidget(group)
-        box.addWidget(self.status)
-        box.addStretch(1)
-        for w in (self.method, self.channel, self.invert, self.fill, self.largest):
-            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter / Esc keep going to the canvas
-        self.method.currentIndexChanged.connect(self._method_changed)
-        self.range.changed.connect(self._range_changed)
-        for w in (self.channel,):
-            w.currentIndexChanged.connect(lambda _i: self.threshold_changed.emit())
-        self.invert.toggled.connect(lambda _on: self.threshold_changed.emit())
-        for spin in (self.low, self.high):
-            spin.valueChanged.connect(self._spins_changed)
-        for spin in (self.block, self.offset):
-            spin.valueChanged.connect(lambda _v: self.threshold_changed.emit())
-        for spin in (self.tolerance, self.edge):
-            spin.valueChanged.connect(
-                lambda _v: self.region_changed.emit(self.tolerance.value(), self.edge.value())
-            )
-        self.brush.valueChanged.connect(lambda v: self.brush_changed.emit(int(v)))
-        for check in (self.fill, self.largest):
-            check.toggled.connect(lambda _on: self.cleanup_changed.emit(True))
-        for spin in (self.min_px, self.simplify):
-            spin.valueChanged.connect(lambda _v: self.cleanup_changed.emit(False))
-        for spin in self.findChildren(QAbstractSpinBox):
-            spin.editingFinished.connect(self.done_editing.emit)
-        self._method_changed()
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.slider)
+        box.addLayout(rows)
+        box.addWidget(self.note)
+        self.slider.changed.connect(self._slider_changed)
+
+    def value(self) -> tuple[int, int]:
+        return self.slider.values()
+
+    def set_value(self, value: tuple[int, int]) -> None:
+        self.slider.set_values(*value, emit=False)
+        self._show()
+
+    def set_editable(self, on: bool) -> None:
+        for w in (self.slider, self.low, self.high):
+            w.setEnabled(on)
+
+    def _show(self) -> None:
+        low, high = self.slider.values()
+        with QSignalBlocker(self.low), QSignalBlocker(self.high):
+            self.low.setValue(low)
+            self.high.setValue(high)
+
+    def _slider_changed(self, _low: int, _high: int) -> None:
+        self._show()
+        self.changed.emit()
+
+    def _spins_changed(self, _value: int) -> None:
+        self.slider.set_values(self.low.value(), self.high.value())
+        self._show()
+
+
+class ToolOptions(QWidget):
+    """The "Tool options" dock (see module docs).
+
+    ``widgets``: option name -> its widget; ``groups``: group title -> its box; ``options``:
+    option name -> its declaration. Signals: ``changed(name)`` (the person changed option
+    ``name``), ``done_editing()`` (a number was typed: give the keyboard back to the canvas).
+    """
+
+    changed = Signal(str)
+    done_editing = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.options: dict[str, Option] = {}
+        self.widgets: dict[str, QWidget] = {}
+        self.groups: dict[str, QGroupBox] = {}
+        self._forms: dict[str, QFormLayout] = {}
+        self._shown: tuple[Option, ...] = ()
+        self.status = QLabel()
+        self._box = QVBoxLayout(self)
+        self._box.addWidget(self.status)
+        self._box.addStretch(1)
+        for cls in TOOLS.values():  # every registered tool's options, in declaration order
+            for opt in cls.options:
+                self.add_option(opt)
         # as wide as its widest page: switching tools must not resize (and re-render) the canvas
         self.setMinimumWidth(self.sizeHint().width())
 
+    # -- building ------------------------------------------------------------------------------
+    def add_option(self, opt: Option) -> None:
+        """Make the widget of ``opt`` (once per name; a later declaration shares it)."""
+        if opt.name in self.options:
+            return
+        self.options[opt.name] = opt
+        group = self.groups.get(opt.group)
+        if group is None:
+            group = self.groups[opt.group] = QGroupBox(opt.group)
+            self._forms[opt.group] = QFormLayout(group)
+            self._box.insertWidget(len(self.groups) - 1, group)  # above the status line
+        w: Any
+        if opt.kind == "bool":
+            w = QCheckBox(opt.label)
+            w.setChecked(bool(opt.default))
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter / Esc keep going to the canvas
+            w.toggled.connect(lambda _on, n=opt.name: self._changed(n))
+            self._forms[opt.group].addRow(w)
+        else:
+            if opt.kind == "choice":
+                w = QComboBox()
+                for text, value in opt.choices:
+                    w.addItem(text, value)
+                w.setCurrentIndex(max(0, w.findData(opt.default)))
+                w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                w.currentIndexChanged.connect(lambda _i, n=opt.name: self._changed(n))
+            elif opt.kind == "range":
+                w = RangeEditor(opt)
+                w.changed.connect(lambda n=opt.name: self._changed(n))
+            else:
+                w = _spin(opt)
+                w.valueChanged.connect(lambda _v, n=opt.name: self._changed(n))
+            self._forms[opt.group].addRow(opt.label, w)
+        for spin in [w] if isinstance(w, QAbstractSpinBox) else w.findChildren(QAbstractSpinBox):
+            spin.editingFinished.connect(self.done_editing.emit)
+        self.widgets[opt.name] = w
+
     # -- reading -------------------------------------------------------------------------------
-    def threshold_params(self) -> dict[str, Any]:
-        """Options for ``ThresholdTool.set_params`` (``threshold_mask`` names + invert)."""
-        low, high = self.range.values()
-        block = int(self.block.value())
-        return {
-            "method": self.method.currentData(),
-            "low": low,
-            "high": high,
-            "block_size": None if block < 3 else block,
-            "offset": float(self.offset.value()),
-            "channel": self.channel.currentData(),
-            "invert": self.invert.isChecked(),
-        }
+    def value(self, name: str) -> Any:
+        """The value option ``name`` shows."""
+        w: Any = self.widgets[name]
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if isinstance(w, RangeEditor):
+            return w.value()
+        return w.value()
 
-    def fill_holes(self) -> bool:
-        return self.fill.isChecked()
+    def values(self, options: tuple[Option, ...] | None = None) -> dict[str, Any]:
+        """Name -> value of ``options`` (default: the ones shown)."""
+        return {o.name: self.value(o.name) for o in (self._shown if options is None else options)}
 
-    def largest_only(self) -> bool:
-        return self.largest.isChecked()
+    def set_value(self, name: str, value: Any) -> None:
+        """Show ``value`` for option ``name`` without emitting ``changed``."""
+        w: Any = self.widgets[name]
+        with QSignalBlocker(w):
+            if isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            elif isinstance(w, QComboBox):
+                w.setCurrentIndex(max(0, w.findData(value)))
+            elif isinstance(w, RangeEditor):
+                w.set_value(value)
+            else:
+                w.setValue(value)
+        self._update_rows()
 
-    def min_area(self) -> int:
-        return int(self.min_px.value())
-
-    def polygon_tolerance(self) -> float:
-        return float(self.simplify.value())
+    def _changed(self, name: str) -> None:
+        self._update_rows()
+        self.changed.emit(name)
 
     # -- showing -------------------------------------------------------------------------------
     def show_for(self, tool: Any, image: np.ndarray | None) -> None:
-        """Show the groups that apply to ``tool``; colour channels only for colour images."""
-        name = tool.name
-        shown = {
-            "threshold": name == "threshold",
-            "region": name == "region_grow",
-            "scribbles": name in ("watershed", "grabcut"),
-            "cleanup": name in MASK_TOOLS,
-            "polygon": True,
-        }
-        for key, on in shown.items():
-            self.groups[key].setVisible(on)
+        """Show the rows of ``tool``'s options; colour-only choices only for colour images."""
+        for opt in tool.options:
+            self.add_option(opt)  # a tool registered after the dock was built
+        self._shown = tuple(tool.options)
+        names = {o.name for o in self._shown}
+        for title, group in self.groups.items():
+            form = self._forms[title]
+            rows = [o for o in self.options.values() if o.group == title]
+            group.setVisible(any(o.name in names for o in rows))
+            for o in rows:
+                form.setRowVisible(self.widgets[o.name], o.name in names)
         colour = image is not None and image.ndim == 3
-        for i in range(1, self.channel.count()):
-            self.channel.model().item(i).setEnabled(colour)
-        if not colour and self.channel.currentIndex() != 0:
-            with QSignalBlocker(self.channel):
-                self.channel.setCurrentIndex(0)
-        # the row shows for a region-grow tool with an edge term (``edge_weight``)
-        self.groups["region"].layout().setRowVisible(self.edge, hasattr(tool, "edge_weight"))
+        for opt in self._shown:
+            if opt.kind == "choice" and opt.colour_only:
+                w: Any = self.widgets[opt.name]
+                for i in range(w.count()):
+                    if w.itemData(i) in opt.colour_only:
+                        w.model().item(i).setEnabled(colour)
+                if not colour and w.currentData() in opt.colour_only:
+                    w.setCurrentIndex(0)
+        self._update_rows()
         self.follow(tool)
 
-    def follow(self, tool: Any) -> None:
-        """Show the tool's own values (the tolerance set by dragging, its edge weight)."""
-        if tool.name == "region_grow":
-            tol = tool.seeds[-1][1] if tool.seeds else tool.start_tolerance
-            with QSignalBlocker(self.tolerance):
-                self.tolerance.setValue(tol)
-            if hasattr(tool, "edge_weight"):
-                with QSignalBlocker(self.edge):
-                    self.edge.setValue(tool.edge_weight)
-        with QSignalBlocker(self.brush):
-            self.brush.setValue(tool.ctx.brush_size)
+    def _update_rows(self) -> None:
+        """Apply ``visible_if`` / ``enabled_if`` of the options shown."""
+        values = {o.name: self.value(o.name) for o in self._shown}
+        for opt in self._shown:
+            w: Any = self.widgets[opt.name]
+            if opt.visible_if is not None:
+                self._forms[opt.group].setRowVisible(w, holds(opt.visible_if, values))
+            on = holds(opt.enabled_if, values)
+            if isinstance(w, RangeEditor):
+                w.set_editable(on)
+            else:
+                w.setEnabled(on)
 
-    def set_histogram(self, counts: np.ndarray | None, otsu: float | None) -> None:
-        """The histogram under the range slider; for Otsu, the range Otsu keeps."""
-        self.range.set_histogram(counts)
-        if otsu is not None and self.method.currentData() == "otsu":
-            self.range.set_values(np.floor(otsu) + 1, 255, emit=False)
-            self._show_range()
-        self.otsu.setText("" if otsu is None else f"Otsu's threshold: {otsu:.0f}")
+    def follow(self, tool: Any) -> None:
+        """Show the values the tool changes itself (``live`` options)."""
+        for opt in self._shown:
+            if opt.live:
+                self.set_value(opt.name, tool.option(opt.name))
+
+    def set_histogram(self, counts: np.ndarray | None, split: float | None, note: str) -> None:
+        """The histogram under the range options shown; while one is not editable it shows
+        the range the tool's own ``split`` keeps."""
+        for opt in self._shown:
+            if opt.kind != "range":
+                continue
+            w: Any = self.widgets[opt.name]
+            w.slider.set_histogram(counts)
+            if split is not None and not w.slider.isEnabled():
+                w.set_value((np.floor(split) + 1, opt.high))
+            w.note.setText(note)
 
     def set_busy(self, busy: bool) -> None:
         if busy or self.status.text() == "Computing…":
@@ -291,27 +346,3 @@ class ToolOptions(QWidget):
 
     def set_timing(self, seconds: float) -> None:
         self.status.setText(f"Preview in {seconds * 1000:.0f} ms")
-
-    # -- threshold controls --------------------------------------------------------------------
-    def _method_changed(self, _index: int = 0) -> None:
-        method = self.method.currentData()
-        for w in (self.range, self.low, self.high):
-            w.setEnabled(method == "manual")
-        form = self.groups["threshold"].layout()
-        for w in (self.block, self.offset):
-            form.setRowVisible(w, method == "adaptive")  # type: ignore[attr-defined]
-        self.threshold_changed.emit()
-
-    def _show_range(self) -> None:
-        low, high = self.range.values()
-        with QSignalBlocker(self.low), QSignalBlocker(self.high):
-            self.low.setValue(low)
-            self.high.setValue(high)
-
-    def _range_changed(self, _low: int, _high: int) -> None:
-        self._show_range()
-        self.threshold_changed.emit()
-
-    def _spins_changed(self, _value: float) -> None:
-        self.range.set_values(self.low.value(), self.high.value())
-        self._show_range()

@@ -30,7 +30,7 @@ from labeldesk.core.tools.base import (
     ToolContext,
     register_tool,
 )
-from labeldesk.core.tools.classical_base import Runner, pixel_of, run_inline
+from labeldesk.core.tools.classical_base import SIMPLIFY, Runner, pixel_of, run_inline
 
 Anchor = tuple[int, int]
 Window = tuple[int, int, int, int]  # (x0, y0, x1, y1), ends exclusive
@@ -48,6 +48,12 @@ class LiveWireTool(Tool):
     name = "live_wire"
     title = "Live wire"
     keys = frozenset({"Enter", "Escape", "Backspace"})
+    shortcuts = ("I",)
+    icon = "mdi6.scissors-cutting"
+    tip = "Live wire: click along the boundary"
+    order = 240
+    options = (SIMPLIFY,)
+    runner_kind = "plain"
 
     def __init__(self, ctx: ToolContext, runner: Runner | None = None) -> None:
         super().__init__(ctx)
@@ -71,6 +77,9 @@ class LiveWireTool(Tool):
 
     def busy(self) -> bool:
         return bool(self.anchors) or bool(self._waiting)
+
+    def can_accept(self) -> bool:
+        return bool(self.anchors)
 
     # -- edge maps ---------------------------------------------------------------------------
     def _ready(self, x: int, y: int) -> alg.LiveWireMap | None:

@@ -1,9 +1,9 @@
-"""More classical tools (see :mod:`.classical`): marker watershed and GrabCut.
+"""More classical tools (see the package :mod:`.classical`): marker watershed and GrabCut.
 
 Both paint object scribbles with a left drag and background scribbles with a right drag (or
 Shift+left drag), ``ctx.brush_size`` pixels wide; :meth:`_StrokeTool.scribble_paths` gives the
 strokes to UIs that draw them in their own style. :class:`LiveWireTool` lives in
-:mod:`.classical_livewire` (re-exported here).
+:mod:`.livewire` (re-exported here).
 """
 
 from __future__ import annotations
@@ -12,14 +12,21 @@ import cv2
 import numpy as np
 
 from labeldesk import algorithms as alg
-from labeldesk.core.tools.base import PointerEvent, Preview, ToolContext, register_tool
+from labeldesk.core.tools.base import DRAG_PX, PointerEvent, Preview, ToolContext, register_tool
 from labeldesk.core.tools.brush import Stroke
-from labeldesk.core.tools.classical_base import DRAG_PX, ClassicalTool, Runner, pixel_of
-from labeldesk.core.tools.classical_livewire import LiveWireTool
+from labeldesk.core.tools.classical_base import MASK_OPTIONS, ClassicalTool, Runner, pixel_of
+from labeldesk.core.tools.livewire import LiveWireTool
+from labeldesk.core.tools.options import Option
+
+SCRIBBLE_WIDTH = Option(
+    "brush_size", "Scribble width", "int", 16, "Scribbles", low=1, high=200, live=True
+)
 
 
 class _StrokeTool(ClassicalTool):
     """Paints object / background scribbles with ``ctx.brush_size``."""
+
+    options = (SCRIBBLE_WIDTH, *MASK_OPTIONS)
 
     def __init__(self, ctx: ToolContext, runner: Runner | None = None) -> None:
         super().__init__(ctx, runner)
@@ -69,7 +76,7 @@ class _StrokeTool(ClassicalTool):
         live = [self._live] if self._live is not None else []
         return [(np.asarray(p, np.float64), fg, s.diameter) for fg, s, p in [*self.strokes, *live]]
 
-    def preview(self) -> Preview | None:
+    def preview(self) -> Preview:
         pv = super().preview()
         for path, fg, diameter in self.scribble_paths():
             pv.polylines.append(path)
@@ -85,6 +92,10 @@ class WatershedTool(_StrokeTool):
 
     name = "watershed"
     title = "Watershed"
+    shortcuts = ("W",)
+    icon = "mdi6.waves"
+    tip = "Watershed: scribble object (left) / background (right)"
+    order = 220
 
     @property
     def hint(self) -> str:
@@ -143,6 +154,10 @@ class GrabCutTool(_StrokeTool):
 
     name = "grabcut"
     title = "GrabCut"
+    shortcuts = ("Shift+G",)
+    icon = "mdi6.selection-drag"
+    tip = "GrabCut: box or 4 extreme points"
+    order = 230
 
     def __init__(self, ctx: ToolContext, runner: Runner | None = None) -> None:
         super().__init__(ctx, runner)
@@ -232,7 +247,7 @@ class GrabCutTool(_StrokeTool):
         else:
             self.drop_result()
 
-    def preview(self) -> Preview | None:
+    def preview(self) -> Preview:
         pv = super().preview()
         if self._drag is not None:
             pv.rect = self._drag
