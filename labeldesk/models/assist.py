@@ -28,6 +28,7 @@ import numpy as np
 
 from labeldesk.core.convert import crop_mask
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import Progress
 from labeldesk.core.tools.sam import SamPrompt, SamResult
 from labeldesk.models import proposals as props
 from labeldesk.models.proposals import as_rgb
@@ -352,7 +353,7 @@ class AssistSession:
     def _sam_steps(self, image: np.ndarray, **options: Any) -> props.Steps:
         from labeldesk.models.device import is_out_of_memory
 
-        yield 0.0, "encoding the image"
+        yield Progress.at(0.0, "encoding the image")
         self.set_image(image)  # from the cache when the image was encoded before
         try:
             result = yield from props.sam_proposals(

@@ -3,8 +3,8 @@
 Only the model manager calls this, when the user asks for it: nothing in labeldesk downloads
 on its own, and model constructors never touch the network.
 
-:func:`download` is a generator (DESIGN 1.4): it yields :class:`Progress` events and returns
-the final path. A partial download is kept as ``NAME.part`` next to the target and resumed
+:func:`download` is a :mod:`labeldesk.core.jobs` job: it yields ``Progress(bytes done, total
+bytes)`` (total None when the server does not say) and returns the final path. A partial download is kept as ``NAME.part`` next to the target and resumed
 with an HTTP ``Range`` request; the target appears (atomically renamed) only once complete
 and, when a sha256 is known, verified.
 """
@@ -16,21 +16,13 @@ import http.client
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import Job, Progress
 
 CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Bytes done of ``total`` (None when the server does not say)."""
-
-    done: int
-    total: int | None
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:
@@ -48,7 +40,7 @@ def download(
     sha256: str | None = None,
     cancel: Callable[[], bool] | None = None,
     timeout: float = 30.0,
-) -> Generator[Progress, None, Path]:
+) -> Job[Path]:
     """Fetch ``url`` into ``target``, resuming ``target.part`` if present.
 
     Raises :class:`ModelError` with the URL or file and the reason (HTTP error, network,

@@ -20,8 +20,7 @@ from typing import TextIO
 
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError, ModelError
-from labeldesk.core.progress import TerminalBar
-from labeldesk.models.proposals import run_steps
+from labeldesk.core.jobs import Job, Progress, TerminalBar, run_job
 
 
 @dataclass
@@ -58,8 +57,36 @@ def prelabel_folder(
 ) -> Summary:
     """Pre-label every image of ``src`` (see module docs); returns the :class:`Summary`.
 
-    Raises LabeldeskError when ``src`` is not a folder or the model cannot be loaded.
+    Raises LabeldeskError when ``src`` is not a folder or the model cannot be loaded. A
+    progress bar is drawn on ``progress`` (default stderr) when it is a terminal.
     """
+    job = prelabel_job(
+        src,
+        model=model,
+        device=device,
+        overwrite=overwrite,
+        label=label,
+        points_per_side=points_per_side,
+    )
+    bar = TerminalBar("prelabel", 0, progress or sys.stderr, rate=True)
+    try:
+        return run_job(job, on_progress=bar.draw)
+    finally:
+        bar.close()
+
+
+def prelabel_job(
+    src: str | Path,
+    *,
+    model: str | Path | None = None,
+    device: str = "auto",
+    overwrite: bool = False,
+    label: str = "object",
+    points_per_side: int = 16,
+) -> Job[Summary]:
+    """:func:`prelabel_folder` as a :mod:`labeldesk.core.jobs` job: ``Progress(i, n, image
+    name)`` after every image, returns the :class:`Summary`. Closing it stops after the image
+    being written."""
     from labeldesk.io import list_images, load_image, to_rgb8, write_labelme
     from labeldesk.models.assist import AssistSession
 
@@ -75,7 +102,6 @@ def prelabel_folder(
             raise ModelError(f"{model}: model file not found")
         session.load(model, device=device)
     summary = Summary()
-    bar = TerminalBar("prelabel", len(images), progress or sys.stderr)
     options = (
         {"points_per_side": points_per_side} if session.has_sam and not session.has_trained else {}
     )
@@ -87,7 +113,7 @@ def prelabel_folder(
         else:
             try:
                 rgb = to_rgb8(load_image(image_path))
-                found = run_steps(session.proposals(rgb, **options))
+                found = run_job(session.proposals(rgb, **options))
                 shapes = [s for s in (p.to_shape(p.label or label) for p in found) if s is not None]
                 doc = Document(image_path.name, rgb.shape[0], rgb.shape[1], shapes=shapes)
                 write_labelme(doc, json_path, embed_image=False)
@@ -97,8 +123,8 @@ def prelabel_folder(
                 summary.failed.append((image_path, str(exc)))
             except (ValueError, OSError, MemoryError) as exc:
                 summary.failed.append((image_path, f"{type(exc).__name__}: {exc}"))
-        bar.show(done, f"{bar.rate(done):.2f}/s {image_path.name[:30]:<30}")
-    summary.seconds = time.perf_counter() - start
+        summary.seconds = time.perf_counter() - start
+        yield Progress(done, len(images), f"{image_path.name[:30]:<30}")
     return summary
 
 

@@ -7,14 +7,13 @@
   (watershed superpixels merged by CIELAB colour; see that module for why), whose partition
   is filtered to object-sized regions.
 
-Each source is a generator that yields ``(fraction, text)`` progress and returns a list of
+Each source is a :mod:`labeldesk.core.jobs` job: it yields ``Progress`` and returns a list of
 :class:`Proposal` (cancel by closing it). Torch is imported only by the model sources.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,10 @@ import numpy as np
 
 from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import Job, Progress, run_job, scaled
 from labeldesk.core.shapes import Shape
 
-Steps = Generator[tuple[float, str], None, "list[Proposal]"]
+Steps = Job["list[Proposal]"]
 
 # where a trained model's sidecar JSON may be in a project folder, first match wins:
 # ".labeldesk/model.json" is where the training dialog and `labeldesk train` save by default
@@ -120,12 +120,12 @@ def classical_proposals(
     ``max_count``, the most contrasted first.
     """
     rgb = as_rgb(image)
-    yield 0.0, "segmenting (no model)"
+    yield Progress.at(0.0, "segmenting (no model)")
     try:
         labels = _auto_segment()(rgb)
     except ValueError as exc:
         raise ModelError(f"auto-segment: {exc}") from exc
-    yield 0.7, "picking regions"
+    yield Progress.at(0.7, "picking regions")
     h, w = labels.shape
     total = h * w
     lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), 1.0), cv2.COLOR_RGB2LAB).astype(np.float32)
@@ -160,7 +160,7 @@ def classical_proposals(
             continue
         out.append(Proposal(crop, (x0, y0), None, score, "classical"))
     out.sort(key=lambda p: -p.score)
-    yield 1.0, f"{len(out[:max_count])} regions"
+    yield Progress.at(1.0, f"{len(out[:max_count])} regions")
     return out[:max_count]
 
 
@@ -192,20 +192,7 @@ def sam_proposals(
         stability_score_thresh=stability_score_thresh,
         min_mask_region_area=min_region_area,
     )
-    steps = gen.generate_steps(rgb, reuse_embedding=reuse_embedding)
-    try:
-        while True:
-            done, total = next(steps)
-            text = (
-                "encoding the image"
-                if done == 0
-                else f"mask batch {max(0, done - 1)} of {total - 2}"
-            )
-            yield 0.95 * done / max(total, 1), text
-    except StopIteration as stop:
-        records = stop.value
-    finally:
-        steps.close()
+    records = yield from scaled(gen.generate_steps(rgb, reuse_embedding=reuse_embedding), 0, 0.95)
     total_px = rgb.shape[0] * rgb.shape[1]
     out = []
     for rec in records:
@@ -214,7 +201,7 @@ def sam_proposals(
         prop = Proposal.from_mask(rec["segmentation"], None, float(rec["predicted_iou"]), "sam")
         if prop is not None:
             out.append(prop)
-    yield 1.0, f"{len(out)} masks"
+    yield Progress.at(1.0, f"{len(out)} masks")
     return out
 
 
@@ -251,9 +238,9 @@ def model_proposals(model: Any, image: np.ndarray, *, min_area: int = 64) -> Ste
     from labeldesk.models.seg import predict_instances
 
     rgb = as_rgb(image)
-    yield 0.0, "running the trained model"
+    yield Progress.at(0.0, "running the trained model")
     pred = predict_instances(model, rgb, min_area=min_area)
-    yield 0.9, "collecting objects"
+    yield Progress.at(0.9, "collecting objects")
     # an Instance is already cropped to its box: no full-image mask is built per object
     out = [
         Proposal(inst.crop, inst.origin, inst.class_name, float(inst.score), "model")
@@ -261,14 +248,10 @@ def model_proposals(model: Any, image: np.ndarray, *, min_area: int = 64) -> Ste
         if inst.crop.size and inst.area > 0
     ]
     out.sort(key=lambda p: -p.area)
-    yield 1.0, f"{len(out)} objects"
+    yield Progress.at(1.0, f"{len(out)} objects")
     return out
 
 
 def run_steps(steps: Steps) -> list[Proposal]:
     """Drive a proposals generator to the end (headless use) and return its result."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+    return run_job(steps)

@@ -12,7 +12,7 @@ The export reads the files on disk: save the current image before opening the di
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.errors import LabeldeskError
+from labeldesk.core.jobs import Job, Progress
 from labeldesk.io.export import (
     ExportOptions,
     Report,
@@ -57,8 +58,8 @@ FORMATS = (
 
 def export_job(
     fmt: str, src: Path, out: Path, options: ExportOptions, overwrite: bool
-) -> Generator[tuple[float, str], None, Report]:
-    """The worker-thread job: yields ``(fraction, text)`` per file, returns the report.
+) -> Job[Report]:
+    """The worker-thread job: the export's ``Progress`` per file, returns the report.
 
     Closing it (Cancel) closes the export, which removes its partial output. Frozen builds
     export in this thread only (``workers=1``): worker processes there need
@@ -66,16 +67,8 @@ def export_job(
     """
     workers = 1 if getattr(sys, "frozen", False) else None
     task = export_dataset(fmt, src, out, options, overwrite=overwrite, workers=workers)
-    try:
-        yield 0.0, "starting"
-        while True:
-            try:
-                p = next(task)
-            except StopIteration as stop:
-                return stop.value
-            yield p.fraction, f"{p.done} of {p.total}: {Path(p.file or '').name}"
-    finally:
-        task.close()
+    yield Progress(0, None, "starting")
+    return (yield from task)
 
 
 class ExportDialog(QDialog):
@@ -276,9 +269,10 @@ class ExportDialog(QDialog):
             self.status.setText("Cancelling…")
             self.host.cancel(self._rid)
 
-    def _progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.status.setText(f"Exporting {text}")
+    def _progress(self, p: Progress) -> None:
+        self.progress.setValue(int((p.fraction or 0.0) * 1000))
+        counts = f"{p.done} of {p.total}: " if p.counts else ""
+        self.status.setText(f"Exporting {counts}{p.message}")
 
     def _done(self, report: Report) -> None:
         self.report = report

@@ -1,8 +1,8 @@
 """A folder of images and their labelme JSON files: listing, state, class rename (Qt-free).
 
 An image ``photo.jpg`` is annotated by ``photo.json`` next to it (labelme's default). The
-long-running functions here are generators that yield ``(fraction, text)`` progress and
-return their result, so a :class:`~labeldesk.ui.workers.base.WorkerHost` can run them in the
+long-running functions here are :mod:`labeldesk.core.jobs` jobs (they yield ``Progress`` and
+return their result), so a :class:`~labeldesk.ui.workers.base.WorkerHost` can run them in the
 background and cancel them at any yield.
 """
 
@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError, ReadError
+from labeldesk.core.jobs import Job, Progress
 from labeldesk.io import atomic_write_text, list_images, read_labelme
 from labeldesk.io.images import is_image_file
-
-Progress = Generator[tuple[float, str], None, "object"]
 
 UNLABELED, LABELED, EMPTY, BAD = "unlabeled", "labeled", "empty", "bad"
 
@@ -70,15 +69,16 @@ def file_state(image: Path) -> FileState:
     return FileState(LABELED if labels else EMPTY, len(labels), labels)
 
 
-def scan_folder(folder: str | os.PathLike[str], images: list[Path] | None = None) -> Progress:
-    """Generator: state of every image's JSON in ``folder``; returns a :class:`FolderScan`."""
+def scan_folder(
+    folder: str | os.PathLike[str], images: list[Path] | None = None
+) -> Job[FolderScan]:
+    """Job: state of every image's JSON in ``folder``; returns a :class:`FolderScan`."""
     folder = Path(folder)
     images = list_images(folder) if images is None else images
     scan = FolderScan(folder, images)
-    n = max(1, len(images))
     for i, image in enumerate(images):
         if i % 32 == 0:
-            yield i / n, f"scanning {folder.name}: {i}/{len(images)}"
+            yield Progress(i, len(images), f"scanning {folder.name}")
         st = file_state(image)
         scan.states[image] = st
         scan.label_files.update(set(st.labels))
@@ -104,8 +104,8 @@ class RenameReport:
 
 def rename_label_in_folder(
     folder: str | os.PathLike[str], old: str, new: str, *, skip: Iterable[Path] = ()
-) -> Progress:
-    """Generator: rename label ``old`` to ``new`` in every labelme JSON of ``folder``.
+) -> Job[RenameReport]:
+    """Job: rename label ``old`` to ``new`` in every labelme JSON of ``folder``.
 
     Each file is changed only in its ``shapes[*].label`` values and written atomically with
     labelme's formatting; every other key is kept as it was. Files in ``skip`` (the open
@@ -117,10 +117,9 @@ def rename_label_in_folder(
     skipped = {Path(p).resolve() for p in skip}
     report = RenameReport(old, new)
     files = sorted(p for p in folder.glob("*.json") if p.resolve() not in skipped)
-    n = max(1, len(files))
     for i, path in enumerate(files):
         if i % 16 == 0:
-            yield i / n, f"renaming in {path.name}"
+            yield Progress(i, len(files), f"renaming in {path.name}")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:

@@ -9,8 +9,8 @@ later resume. ``load_requested(path)`` asks the app to load a checkpoint.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.jobs import Job, Progress, mapped
 from labeldesk.models.download import download
 from labeldesk.models.proposals import is_trained_model
 from labeldesk.ui.workers.base import Worker, WorkerHost
@@ -117,22 +118,15 @@ def list_entries(
     return rows
 
 
-def download_job(
-    url: str, target: Path, sha256: str | None
-) -> Generator[tuple[float, str], None, Path]:
-    """:func:`download` as a worker job: ``(fraction, text)`` progress, returns the file."""
-    gen = download(url, target, sha256=sha256)
-    try:
-        while True:
-            p = next(gen)
-            if p.total:
-                yield p.done / p.total, f"{human_size(p.done)} of {human_size(p.total)}"
-            else:
-                yield 0.0, f"{human_size(p.done)}"
-    except StopIteration as stop:
-        return stop.value
-    finally:
-        gen.close()
+def download_job(url: str, target: Path, sha256: str | None) -> Job[Path]:
+    """:func:`download` as a worker job, with the sizes as the message; returns the file."""
+
+    def sizes(p: Progress) -> Progress:
+        done = human_size(int(p.done))
+        text = f"{done} of {human_size(int(p.total))}" if p.total else done
+        return replace(p, message=text)
+
+    return mapped(download(url, target, sha256=sha256), sizes)
 
 
 class ModelManagerDialog(QDialog):
@@ -295,9 +289,9 @@ class ModelManagerDialog(QDialog):
         if self._host is not None and self._rid is not None:
             self._host.cancel(self._rid)
 
-    def _on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(round(1000 * fraction))
-        self.progress.setFormat(f"%p %  {text}")
+    def _on_progress(self, progress: Progress) -> None:
+        self.progress.setValue(round(1000 * (progress.fraction or 0.0)))
+        self.progress.setFormat(f"%p %  {progress.message}")
 
     def _finish(self, text: str) -> None:
         self._rid = None

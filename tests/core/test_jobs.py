@@ -112,3 +112,18 @@ def test_terminal_bar_draws_counts_and_fractions_only_on_a_terminal():
     assert shown.getvalue() == "\rtrain [#####.....] 50% loss 0.3"
     bar.close()
     assert shown.getvalue().endswith("\n")
+
+
+def test_bare_yields_are_cancellation_points_without_progress():
+    def job() -> Job[str]:
+        yield None
+        yield Progress.at(0.5, "half")
+        yield None
+        return "done"
+
+    seen: list[Progress] = []
+    assert run_job(job(), on_progress=seen.append) == "done"
+    assert seen == [Progress(0.5, 1.0, "half")]
+    calls = iter([False, False, True])
+    with pytest.raises(Cancelled):
+        run_job(job(), cancel=lambda: next(calls))

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from labeldesk.core import Shape
+from labeldesk.core.jobs import run_job
 from labeldesk.ui.folder import rename_label_in_folder
 from tests.gui.conftest import wait_loaded
 
@@ -91,12 +92,7 @@ def test_rename_never_rewrites_a_bad_file(tmp_path):
     files = make_folder(tmp_path / "f", 2)
     bad = tmp_path / "f" / "broken.json"
     bad.write_text('{"shapes": [{"label": "cat", ')
-    gen = rename_label_in_folder(tmp_path / "f", "cat", "lion")
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        report = stop.value
+    report = run_job(rename_label_in_folder(tmp_path / "f", "cat", "lion"))
     assert len(report.touched) == 2 and len(report.failed) == 1
     assert "broken.json" in report.failed[0]
     assert bad.read_text() == '{"shapes": [{"label": "cat", '

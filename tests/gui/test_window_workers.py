@@ -84,7 +84,7 @@ def test_different_keys_do_not_cancel_each_other(host, qtbot):
 
 def test_cancel_stops_a_running_generator_at_its_next_yield(host, qtbot):
     progress = []
-    rid = host.submit("slow", 7, 400, on_progress=lambda f, t: progress.append(f))
+    rid = host.submit("slow", 7, 400, on_progress=lambda p: progress.append(p.fraction))
     qtbot.waitUntil(lambda: len(progress) >= 2, timeout=5000)
     with qtbot.waitSignal(host.cancelled, timeout=3000) as blocker:
         host.cancel(rid)

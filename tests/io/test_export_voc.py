@@ -308,16 +308,17 @@ def test_embedded_image_data_is_used(tmp_path):
 def test_progress_bar_only_on_a_terminal():
     import io
 
-    from labeldesk.io.export.command import ProgressBar
-    from labeldesk.io.export.report import Progress
+    from labeldesk.core.jobs import Progress
+    from labeldesk.io.export.command import progress_bar
 
     quiet = io.StringIO()
-    ProgressBar("export voc", quiet).update(Progress(3, 3))
+    progress_bar("export voc", quiet).draw(Progress(3, 3))
     assert quiet.getvalue() == ""  # a StringIO is not a TTY
     shown = io.StringIO()
-    bar = ProgressBar("export voc", shown, enabled=True)
-    bar.update(Progress(1, 4))
-    bar.update(Progress(4, 4))
+    bar = progress_bar("export voc", shown, enabled=True)
+    bar.draw(Progress(1, 4, "a.json"))
+    bar.draw(Progress(4, 4, "d.json"))
     text = shown.getvalue()
-    assert text.startswith("\rexport voc [#######.......................] 1/4")
+    assert text.startswith("\rexport voc [#######.......................] 1/4 ")
+    assert "/s a.json" in text
     assert "[##############################] 4/4" in text and text.endswith("\n")

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from labeldesk.algorithms.rasterize import polygons_to_mask, shape_to_mask
+from labeldesk.core.jobs import run_job
 from labeldesk.io import load_image
 from labeldesk.models.assist import AssistSession
 from labeldesk.models.proposals import Proposal, classical_proposals, find_trained_model, run_steps
@@ -71,12 +72,8 @@ def test_proposals_become_sensible_polygons(street) -> None:
 def test_classical_reports_progress_and_handles_gray_images() -> None:
     gray = load_image(SAMPLE / "02-fruit.jpg").mean(axis=2).astype(np.uint8)
     steps = classical_proposals(gray)
-    fractions = []
-    try:
-        while True:
-            fractions.append(next(steps)[0])
-    except StopIteration as stop:
-        found = stop.value
+    fractions: list[float | None] = []
+    found = run_job(steps, on_progress=lambda p: fractions.append(p.fraction))
     assert fractions[0] == 0.0 and fractions[-1] == 1.0 and found
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from labeldesk.core import Document
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import run_job
 from labeldesk.core.selection import Selection
 from labeldesk.core.tools import KeyEvent, PointerEvent, ToolContext
 from labeldesk.core.tools.sam import SamPrompt, SamTool
@@ -150,12 +151,8 @@ def test_sam_proposals_reuse_the_embedding(session: AssistSession, monkeypatch) 
         min_region_area=0,
         max_fraction=1.0,
     )
-    fractions = []
-    try:
-        while True:
-            fractions.append(next(steps)[0])
-    except StopIteration as stop:
-        found = stop.value
+    fractions: list[float | None] = []
+    found = run_job(steps, on_progress=lambda p: fractions.append(p.fraction))
     assert calls == [] and fractions == sorted(fractions) and fractions[-1] == 1.0
     assert found and all(p.source == "sam" and p.label is None for p in found)
     for p in found:

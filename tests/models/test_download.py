@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from labeldesk.core import ModelError
+from labeldesk.core.jobs import Progress, run_job
 from labeldesk.models.download import download
 
 PAYLOAD = bytes(range(256)) * 9000  # 2.3 MB: several chunks
@@ -64,12 +65,8 @@ def server() -> Iterator[str]:
 
 
 def run(gen):
-    events = []
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            return stop.value, events
+    events: list[Progress] = []
+    return run_job(gen, on_progress=events.append), events
 
 
 def test_download_with_progress_and_hash(server: str, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from labeldesk.core.jobs import Progress
 from labeldesk.models.device import import_torch
 
 torch = import_torch()
@@ -76,8 +77,8 @@ def folder(tmp_path: Path) -> Path:
 def test_images_are_ranked_most_uncertain_first(folder: Path) -> None:
     paths = sorted(folder.glob("*.png"))
     steps = rank_by_uncertainty(model(), paths)
-    progress: list[tuple[float, str]] = []
-    ranking = drive(steps, lambda f, t: progress.append((f, t)))
+    progress: list[Progress] = []
+    ranking = drive(steps, progress.append)
     assert [p.stem for p in ranking.order()] == [
         "b_half",
         "c_light",
@@ -97,8 +98,9 @@ def test_images_are_ranked_most_uncertain_first(folder: Path) -> None:
     assert [p.name for p, _ in ranking.failed] == ["f_broken.png"]
     assert "f_broken.png" in ranking.failed[0][1]
     # progress: before each image, then done
-    assert [f for f, _ in progress] == [i / 6 for i in range(6)] + [1.0]
-    assert progress[0][1] == "scoring a_black.png (1/6)" and progress[-1][1] == "scored 5 image(s)"
+    assert [p.fraction for p in progress] == [i / 6 for i in range(6)] + [1.0]
+    assert progress[0].message == "scoring a_black.png (1/6)"
+    assert progress[-1].message == "scored 5 image(s)"
     assert ranking.seconds > 0
 
 

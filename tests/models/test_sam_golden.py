@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from labeldesk.core.jobs import run_job
 from labeldesk.models.device import import_torch
 
 torch = import_torch()
@@ -186,12 +187,7 @@ def check_amg(g: Golden, key: str, nms: float) -> None:
         box_nms_thresh=nms,
         min_mask_region_area=0,
     )
-    steps = gen.generate_steps(g.image, reuse_embedding=True)
-    try:
-        while True:
-            next(steps)
-    except StopIteration as stop:
-        result = stop.value
+    result = run_job(gen.generate_steps(g.image, reuse_embedding=True))
     n = len(g[key + "/area"])
     assert len(result) == n
     segs = np.unpackbits(g[key + "/segmentations"], axis=-1)[..., :300].astype(bool)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import run_job
 from labeldesk.models.device import import_torch, is_out_of_memory, run_with_cpu_fallback
 from labeldesk.models.sam.cache import EmbeddingCache, ImageEmbedding, image_key
 
@@ -315,12 +316,7 @@ def test_amg_reuses_only_the_same_images_embedding(model, image) -> None:
     gen = SamAutomaticMaskGenerator(pred, **kwargs)
 
     def run() -> list:
-        steps = gen.generate_steps(image, reuse_embedding=True)
-        try:
-            while True:
-                next(steps)
-        except StopIteration as stop:
-            return stop.value
+        return run_job(gen.generate_steps(image, reuse_embedding=True))
 
     got = run()  # must re-encode: the held embedding is of another image
     assert pred.holds_image(image) and not pred.holds_image(other)

@@ -21,7 +21,7 @@ commands, the export, prelabel, training and the Qt workers all drive jobs the s
 ``run_job`` raises :class:`Cancelled` when ``cancel()`` turns true (checked before every step)
 and always closes the generator, also on an error or Ctrl-C. A job made of other jobs embeds
 them with ``yield from scaled(sub_job, 0.0, 0.5)``, which maps their progress onto a part of
-its own range.
+its own range (``mapped`` changes their records in any other way).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from labeldesk.core.jobs.driver import (
     Progress,
     ProgressCallback,
     as_progress,
+    mapped,
     run_job,
     scaled,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "ProgressCallback",
     "TerminalBar",
     "as_progress",
+    "mapped",
     "run_job",
     "scaled",
 ]

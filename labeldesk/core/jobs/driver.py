@@ -58,7 +58,8 @@ def as_progress(step: object) -> Progress:
 
     Besides :class:`Progress` itself this accepts the shapes older jobs yield, so they can be
     driven while they are converted: ``(fraction, text)``, a bare fraction, and None (a step
-    with nothing to report: indeterminate, no message).
+    with nothing to report: indeterminate, no message; :func:`run_job` does not pass those
+    on, a job yields None to offer a cancellation point only).
     """
     if isinstance(step, Progress):
         return step
@@ -81,7 +82,8 @@ def run_job(
 
     ``cancel()`` is checked before every step; when it is true the job is closed and
     :class:`Cancelled` is raised. ``on_progress`` receives every step as a :class:`Progress`
-    (see :func:`as_progress`). The generator is closed in every case (result, error,
+    (see :func:`as_progress`), except bare yields
+    (None: a cancellation point only). The generator is closed in every case (result, error,
     cancellation, KeyboardInterrupt), so its clean-up runs before this returns.
     """
     try:
@@ -92,8 +94,23 @@ def run_job(
                 step = next(job)
             except StopIteration as stop:
                 return stop.value
-            if on_progress is not None:
+            if on_progress is not None and step is not None:
                 on_progress(as_progress(step))
+    finally:
+        job.close()
+
+
+def mapped(job: Generator[Any, None, T], change: Callable[[Progress], Progress]) -> Job[T]:
+    """Re-yield ``job``'s steps as ``change(progress)`` (to add a message, say) and return its
+    result: ``result = yield from mapped(part, lambda p: replace(p, message=...))``. Bare
+    yields stay bare. Closing this closes ``job``."""
+    try:
+        while True:
+            try:
+                step = next(job)
+            except StopIteration as stop:
+                return stop.value
+            yield None if step is None else change(as_progress(step))
     finally:
         job.close()
 
@@ -104,16 +121,9 @@ def scaled(
     """Re-yield ``job``'s progress as fractions between ``start`` and ``end`` (for a job made
     of parts: ``result = yield from scaled(part, 0.0, 0.5)``). Steps of unknown total stay
     at ``start``; ``message`` replaces empty messages. Closing this closes ``job``."""
-    try:
-        while True:
-            try:
-                step = next(job)
-            except StopIteration as stop:
-                return stop.value
-            p = as_progress(step)
-            f = p.fraction or 0.0
-            yield replace(
-                p, done=start + (end - start) * f, total=1.0, message=p.message or message
-            )
-    finally:
-        job.close()
+
+    def change(p: Progress) -> Progress:
+        f = p.fraction or 0.0
+        return replace(p, done=start + (end - start) * f, total=1.0, message=p.message or message)
+
+    return mapped(job, change)

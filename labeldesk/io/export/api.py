@@ -3,11 +3,8 @@
 Usage (a Qt worker does the same in its thread, updating a progress bar)::
 
     task = export_dataset("voc", src_dir, out_dir, ExportOptions(labels=read_labels(path)))
-    try:
-        while True:
-            progress = next(task)        # Progress(done, total, file, ok)
-    except StopIteration as stop:
-        report = stop.value              # Report: failures, unknown labels, exit_code
+    report = run_job(task, on_progress=show)   # show(Progress(done, total, file name))
+    report.exit_code                           # Report: failures, unknown labels, exit_code
 
 Cancel by passing ``should_stop`` (the report then has ``cancelled=True``) or by closing the
 generator; either way the partial output is removed and an existing OUT_DIR is kept.
@@ -17,14 +14,16 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
 
 from labeldesk.core.errors import ExportError
+from labeldesk.core.jobs import Job as Task
+from labeldesk.core.jobs import run_job
 from labeldesk.io.export.coco import FORMAT as COCO
 from labeldesk.io.export.common import ExportOptions, Format, Job, split_stems
 from labeldesk.io.export.panoptic import FORMAT as PANOPTIC
-from labeldesk.io.export.report import FileResult, Progress, Report
+from labeldesk.io.export.report import FileResult, Report
 from labeldesk.io.export.runner import run_task
 from labeldesk.io.export.voc import FORMAT as VOC
 from labeldesk.io.export.yolo import FORMAT as YOLO
@@ -58,7 +57,7 @@ def export_dataset(
     overwrite: bool = False,
     workers: int | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> Generator[Progress, None, Report]:
+) -> Task[Report]:
     """Export the labelme files of ``src_dir`` to ``out_dir`` in format ``fmt``.
 
     Checks the arguments now (unknown format, missing source, refused OUT_DIR: raises
@@ -90,10 +89,6 @@ def export_dataset(
     )
 
 
-def run_to_end(task: Generator[Progress, None, Report]) -> Report:
-    """Drive a task without showing progress; returns its report."""
-    while True:
-        try:
-            next(task)
-        except StopIteration as stop:
-            return stop.value
+def run_to_end(task: Task[Report]) -> Report:
+    """Drive a task without showing progress; returns its report (``run_job(task)``)."""
+    return run_job(task)

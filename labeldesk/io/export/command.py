@@ -9,34 +9,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Generator
 from typing import TextIO
 
-from labeldesk.core.progress import TerminalBar
-from labeldesk.io.export.report import Progress, Report
+from labeldesk.core.jobs import Job, TerminalBar, run_job
+from labeldesk.io.export.report import Report
 
 
-class ProgressBar(TerminalBar):
-    """The export's bar on stderr: files done of total and files per second."""
-
-    def __init__(self, title: str, stream: TextIO | None = None, *, enabled: bool | None = None):
-        super().__init__(title, 0, stream, enabled=enabled, interval=0.1)
-
-    def update(self, p: Progress) -> None:
-        self.show(p.done, f"{self.rate(p.done):.1f}/s", total=p.total)
+def progress_bar(
+    title: str, stream: TextIO | None = None, *, enabled: bool | None = None
+) -> TerminalBar:
+    """The export's bar on stderr: files done of total, files per second, the last file."""
+    return TerminalBar(title, 0, stream, enabled=enabled, interval=0.1, rate=True)
 
 
-def drive(task: Generator[Progress, None, Report], bar: ProgressBar) -> Report:
-    """Run ``task`` to the end, updating ``bar``; on Ctrl-C the task is closed (cleaned up)."""
+def drive(task: Job[Report], bar: TerminalBar) -> Report:
+    """Run ``task`` to the end, drawing ``bar``; on Ctrl-C the task is closed (cleaned up)."""
     try:
-        while True:
-            try:
-                bar.update(next(task))
-            except StopIteration as stop:
-                return stop.value
-    except KeyboardInterrupt:
-        task.close()
-        raise
+        return run_job(task, on_progress=bar.draw)
+    finally:
+        bar.close()
 
 
 def print_report(report: Report, out: TextIO | None = None, err: TextIO | None = None) -> None:
@@ -133,7 +124,7 @@ class ExportCommand:
             overwrite=args.overwrite,
             workers=args.workers,
         )
-        report = drive(task, ProgressBar(f"export {args.format}"))
+        report = drive(task, progress_bar(f"export {args.format}"))
         print_report(report)
         return report.exit_code
 

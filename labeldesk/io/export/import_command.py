@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from labeldesk.io.export.command import ProgressBar, drive, print_report
+from labeldesk.io.export.command import drive, print_report, progress_bar
 
 
 class ImportCommand:
@@ -54,7 +54,7 @@ class ImportCommand:
 
                 names = list(read_labels(args.labels).names)
             task = import_voc(args.voc_dir, args.out_dir, class_names=names, **common)
-        report = drive(task, ProgressBar(f"import {args.format}"))
+        report = drive(task, progress_bar(f"import {args.format}"))
         print_report(report)
         return report.exit_code
 

@@ -1,4 +1,8 @@
-"""What an export or import did: progress events while it runs, a report at the end."""
+"""What an export or import did: progress while it runs, a report at the end.
+
+Progress is :class:`labeldesk.core.jobs.Progress`: ``done`` of ``total`` files, ``message``
+the file just finished (its name), ``payload`` its :class:`FileResult`.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labeldesk.core.jobs import Progress
 
-@dataclass(frozen=True)
-class Progress:
-    """One step of a running export: ``done`` of ``total`` files, ``file`` just finished."""
-
-    done: int
-    total: int
-    file: str | None = None
-    ok: bool = True
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 1.0
+__all__ = ["FileResult", "Progress", "Report"]
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Run per-file jobs in worker processes, as a generator the CLI and the app both drive.
 
-:func:`run_task` yields a :class:`Progress` after every file and returns a :class:`Report`.
+:func:`run_task` is a :mod:`labeldesk.core.jobs` job: it yields a ``Progress`` after every file
+(``payload``: the file's :class:`FileResult`) and returns a :class:`Report`.
 It is cancellable at every yield: either pass ``should_stop`` (checked after each file; the
 task then returns a report with ``cancelled=True``) or simply ``close()`` the generator. Both
 stop the workers and remove the half-written output; an existing OUT_DIR is replaced only
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from labeldesk.core.errors import ExportError, LabeldeskError
-from labeldesk.io.export.report import FileResult, Progress, Report
+from labeldesk.core.jobs import Job, Progress
+from labeldesk.io.export.report import FileResult, Report
 
 MARKER = ".labeldesk-export.json"
 SPAWN_MIN_JOBS = 24  # fewer files than this run in-process when workers must be spawned
@@ -202,7 +204,7 @@ def run_task(
     finish: Callable[[Path, list[FileResult | None]], list[tuple[str, str]]] | None = None,
     workers: int | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> Generator[Progress, None, Report]:
+) -> Job[Report]:
     """Run ``worker(tmp_out, job)`` over ``jobs`` (``files[i]`` names job i in messages).
 
     ``prepare(tmp_out)`` runs first (folders, class lists); ``finish(tmp_out, results)`` last,
@@ -224,7 +226,7 @@ def _run(
     finish: Callable[[Path, list[FileResult | None]], list[tuple[str, str]]] | None,
     workers: int | None,
     should_stop: Callable[[], bool] | None,
-) -> Generator[Progress, None, Report]:
+) -> Job[Report]:
     start = time.perf_counter()
     report = Report(title, output.path, total=len(jobs))
     with output as tmp:
@@ -239,7 +241,7 @@ def _run(
                 finished[i] = result
                 results[i] = result if result.error is None else None
                 done += 1
-                yield Progress(done, len(jobs), result.file, result.error is None)
+                yield Progress(done, len(jobs), Path(result.file).name, payload=result)
                 if should_stop is not None and should_stop():
                     report.cancelled = True
                     report.seconds = time.perf_counter() - start

@@ -13,7 +13,6 @@ implemented. Results are dicts with the official keys:
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import Job, Progress, run_job
 from labeldesk.models.sam.amg_utils import (
     box_near_crop_edge,
     box_nms,
@@ -119,19 +119,15 @@ class SamAutomaticMaskGenerator:
     def generate(self, image: np.ndarray) -> list[dict[str, Any]]:
         """Masks for ``image`` (H, W, 3) uint8 RGB, in NMS order (highest predicted IoU first;
         with ``min_mask_region_area`` masks left unchanged by the clean-up come first)."""
-        gen = self.generate_steps(image)
-        while True:
-            try:
-                next(gen)
-            except StopIteration as stop:
-                return stop.value
+        return run_job(self.generate_steps(image))
 
     def generate_steps(
         self, image: np.ndarray, *, reuse_embedding: bool = False
-    ) -> Generator[tuple[int, int], None, list[dict[str, Any]]]:
-        """Like :meth:`generate`, as a generator yielding (done, total) steps; cancel by closing.
+    ) -> Job[list[dict[str, Any]]]:
+        """Like :meth:`generate`, as a :mod:`labeldesk.core.jobs` job; cancel by closing.
 
-        Step 0 is the image encoder, then one step per point batch, then the clean-up.
+        It yields ``Progress(done, total, message)``: step 0 is the image encoder, then one
+        step per point batch, then the clean-up.
         With ``reuse_embedding`` the predictor's current embedding (e.g. set from a cache) is
         used instead of running the encoder, if it was made from this very image (same
         content hash; an embedding set without a known image hash is not reused).
@@ -142,17 +138,17 @@ class SamAutomaticMaskGenerator:
             for i in range(0, len(self.grid), self.points_per_batch)
         ]
         total = len(batches) + 2
-        yield (0, total)
+        yield Progress(0, total, "encoding the image")
         pred = self.predictor
         if not (reuse_embedding and pred.holds_image(image)):
             pred.set_image(image)
-        yield (1, total)
+        yield Progress(1, total, f"mask batch 0 of {len(batches)}")
         found = _Candidates([], [], [], [], [])
         for i, points in enumerate(batches):
             self._process_batch(points, (h, w), found)
-            yield (2 + i, total)
+            yield Progress(2 + i, total, f"mask batch {i + 1} of {len(batches)}")
         result = self._finish(found, (h, w))
-        yield (total, total)
+        yield Progress(total, total, "cleaning up")
         return result
 
     def _process_batch(self, points: np.ndarray, size: tuple[int, int], found: _Candidates) -> None:

@@ -10,7 +10,7 @@ model most. Ties keep the order the paths were given in.
 ::
 
     steps = rank_by_uncertainty(model, unlabeled_images(folder))
-    ranking = drive(steps)           # or iterate: yields (fraction, text)
+    ranking = run_job(steps)         # a labeldesk.core.jobs job: yields Progress
     for path, score in ranking.scores: ...
 
 This module imports torch only when a ranking runs (through :mod:`.prediction`).
@@ -21,17 +21,18 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.core.errors import LabeldeskError
+from labeldesk.core.jobs import Job, Progress, ProgressCallback, run_job
 
 if TYPE_CHECKING:
     from labeldesk.models.seg.model import SegModel
 
-Steps = Generator[tuple[float, str], None, "Ranking"]
+Steps = Job["Ranking"]
 
 
 @dataclass
@@ -95,7 +96,7 @@ def rank_by_uncertainty(
     tile_size: int = 1024,
     read: Callable[[Path], object] | None = None,
 ) -> Steps:
-    """Generator: score every image of ``paths``; yields ``(fraction, text)`` before each
+    """Job: score every image of ``paths``; yields ``Progress(i, n, message)`` before each
     image and returns a :class:`Ranking` (most uncertain first).
 
     Args:
@@ -119,7 +120,7 @@ def rank_by_uncertainty(
     scored: list[tuple[int, Path, float]] = []
     n = len(files)
     for i, path in enumerate(files):
-        yield i / max(n, 1), f"scoring {path.name} ({i + 1}/{n})"
+        yield Progress(i, n, f"scoring {path.name} ({i + 1}/{n})")
         try:
             score = image_uncertainty(model, reader(path), tile_size=tile_size)
         except LabeldeskError as exc:
@@ -132,16 +133,10 @@ def rank_by_uncertainty(
     scored.sort(key=lambda t: (-t[2], t[0]))
     ranking.scores = [(p, s) for _, p, s in scored]
     ranking.seconds = time.perf_counter() - start
-    yield 1.0, f"scored {len(scored)} image(s)"
+    yield Progress(n, n, f"scored {len(scored)} image(s)")
     return ranking
 
 
-def drive(steps: Steps, on_progress: Callable[[float, str], None] | None = None) -> Ranking:
-    """Run a :func:`rank_by_uncertainty` generator to the end (headless use)."""
-    while True:
-        try:
-            frac, text = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(frac, text)
+def drive(steps: Steps, on_progress: ProgressCallback | None = None) -> Ranking:
+    """Run a :func:`rank_by_uncertainty` job to the end (headless use): ``run_job``."""
+    return run_job(steps, on_progress=on_progress)

@@ -159,7 +159,7 @@ class TrainingController(QObject, RankingMixin):
         host.worker.steps_done = 0  # no job of this worker trains now: safe to reset here
         self._rid = host.submit(
             "train", job, key="train", on_result=self._on_outcome, on_error=self._on_error,
-            on_progress=self._on_progress,
+            on_progress=lambda p: self._on_progress(p.fraction or 0.0, p.message),
         )  # fmt: skip
         d.set_running(True)
         return self._rid

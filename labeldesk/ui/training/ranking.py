@@ -75,7 +75,7 @@ class RankingMixin:
         self._rank_rid = self.worker_host().submit(
             "rank", model, todo, s.classes.names() or None, key="rank",
             on_result=self._on_ranking, on_error=self._on_rank_error,
-            on_progress=lambda f, _t: self.rank_progress.setValue(round(1000 * f)),
+            on_progress=lambda p: self.rank_progress.setValue(round(1000 * (p.fraction or 0))),
         )  # fmt: skip
         return self._rank_rid
 

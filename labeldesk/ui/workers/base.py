@@ -15,16 +15,18 @@ How it works
       host.stop()          # in closeEvent / aboutToQuit: cancels, quits and joins the thread
 
 * A job is a worker method (named by a string) or any callable, called in the worker thread
-  with the request's arguments. It may return a value, or be a **generator** that yields
-  progress and *returns* its result (``return value`` inside the generator)::
+  with the request's arguments. It may return a value, or be a :mod:`labeldesk.core.jobs`
+  **job**: a generator that yields :class:`~labeldesk.core.jobs.Progress` records and
+  *returns* its result, driven by :func:`~labeldesk.core.jobs.run_job`::
 
-      def read(self, path):
-          yield 0.0, f"reading {path}"        # (fraction, text), a fraction, or None
+      def read(self, path) -> Job[np.ndarray]:
+          yield Progress.at(0.0, f"reading {path}")
           image = load_image(path)
-          yield 0.9
+          yield None                          # a cancellation point with nothing to report
           return image
 
   The worker checks for cancellation at every yield, so a long job should yield often.
+  (Older jobs that yield ``(fraction, text)`` or a bare fraction still work.)
 * **Latest wins.** Each request has a *key* (default: the job's name). Submitting a new
   request with the same key makes every older request with that key stale: a stale request
   still queued is skipped, a running generator is stopped at its next yield, and a stale
@@ -39,7 +41,7 @@ How it works
   queued signals, and callbacks run there.
 
 Signals of :class:`WorkerHost` (all in the GUI thread, only for requests that are current):
-``progress(id, fraction, text)``, ``finished(id, result)``, ``failed(id, message)``,
+``progress(id, Progress)``, ``finished(id, result)``, ``failed(id, message)``,
 ``cancelled(id)``. ``busy_changed(bool)`` says whether any request is queued or running.
 """
 
@@ -57,14 +59,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from labeldesk.core.errors import LabeldeskError
+from labeldesk.core.jobs import Cancelled, Progress, run_job
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[..., None]
-
-
-class Cancelled(Exception):
-    """Raised inside the worker when a request became stale or was cancelled."""
 
 
 @dataclass
@@ -121,7 +120,7 @@ class Worker(QObject):
     ``check()`` may be called inside a non-generator job to stop early when cancelled.
     """
 
-    _progress = Signal(int, float, str)
+    _progress = Signal(int, object)
     _finished = Signal(int, object)
     _failed = Signal(int, str)
     _cancelled = Signal(int)
@@ -133,9 +132,14 @@ class Worker(QObject):
 
     def check(self) -> None:
         """Raise :class:`Cancelled` when the running request is no longer wanted."""
-        if self._current is not None and self._ledger is not None:
-            if not self._ledger.is_current(self._current.id, self._current.key):
-                raise Cancelled
+        if self.is_stale():
+            raise Cancelled
+
+    def is_stale(self) -> bool:
+        """True when the running request is no longer wanted (a job's ``cancel`` check)."""
+        if self._current is None or self._ledger is None:
+            return False
+        return not self._ledger.is_current(self._current.id, self._current.key)
 
     @Slot(object)
     def _run(self, req: Request) -> None:
@@ -163,24 +167,16 @@ class Worker(QObject):
             self._current = None
 
     def _drive(self, req: Request, gen: Generator[Any, None, Any]) -> Any:
-        try:
-            while True:
-                self.check()
-                step = next(gen)
-                if step is None:
-                    continue
-                frac, text = step if isinstance(step, tuple) else (step, "")
-                self._progress.emit(req.id, float(frac), str(text))
-        except StopIteration as stop:
-            return stop.value
-        finally:
-            gen.close()
+        def emit(progress: Progress) -> None:
+            self._progress.emit(req.id, progress)
+
+        return run_job(gen, cancel=self.is_stale, on_progress=emit)
 
 
 class WorkerHost(QObject):
     """Owns a :class:`Worker` and its QThread; the GUI thread's handle on it (see module docs)."""
 
-    progress = Signal(int, float, str)
+    progress = Signal(int, object)
     finished = Signal(int, object)
     failed = Signal(int, str)
     cancelled = Signal(int)
@@ -222,7 +218,8 @@ class WorkerHost(QObject):
         ``job`` is the name of a worker method or a callable. ``key`` (default: the job's
         name) decides which earlier requests this one makes stale. Callbacks run in the GUI
         thread, only when this request is still current: ``on_result(result)``,
-        ``on_error(message)``, ``on_progress(fraction, text)``.
+        ``on_error(message)``, ``on_progress(progress)`` (a
+        :class:`~labeldesk.core.jobs.Progress`: ``fraction``, ``message``, ``payload``).
         """
         if not self.is_running():
             raise RuntimeError("the worker has been stopped")
@@ -282,15 +279,15 @@ class WorkerHost(QObject):
             self.busy_changed.emit(False)
         return cbs if current else None
 
-    @Slot(int, float, str)
-    def _on_progress(self, rid: int, frac: float, text: str) -> None:
+    @Slot(int, object)
+    def _on_progress(self, rid: int, progress: Progress) -> None:
         key = self._keys.get(rid)
         if key is None or not self._ledger.is_current(rid, key):
             return
-        self.progress.emit(rid, frac, text)
+        self.progress.emit(rid, progress)
         cbs = self._callbacks.get(rid)
         if cbs and cbs[2]:
-            cbs[2](frac, text)
+            cbs[2](progress)
 
     @Slot(int, object)
     def _on_finished(self, rid: int, result: object) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
+from labeldesk.core.jobs import Job, Progress
 from labeldesk.io import load_image, to_display
 from labeldesk.ui.folder import json_path_for, load_document
 from labeldesk.ui.workers.base import Worker
@@ -73,6 +73,6 @@ class ImageWorker(Worker):
         super().__init__()
         self.max_pixels = max_pixels
 
-    def read(self, path: Path) -> Generator[tuple[float, str], None, LoadedImage]:
-        yield 0.0, f"reading {path.name}"
+    def read(self, path: Path) -> Job[LoadedImage]:
+        yield Progress.at(0.0, f"reading {path.name}")
         return read_image(path, self.max_pixels)

@@ -23,13 +23,13 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from labeldesk.core.jobs import Job, Progress
 from labeldesk.core.tools.sam import SamPrompt, SamResult
 from labeldesk.models.assist import AssistSession, Encoded, ModelInfo
 from labeldesk.models.proposals import Proposal
@@ -89,9 +89,9 @@ class InferenceWorker(Worker):
         device: str = "auto",
         precision: str = "auto",
         classes: list[str] | None = None,
-    ) -> Generator[tuple[float, str], None, ModelInfo]:
+    ) -> Job[ModelInfo]:
         self._yield_to_the_gui()
-        yield 0.0, f"loading {Path(path).name}"
+        yield Progress.at(0.0, f"loading {Path(path).name}")
         info = self.session.load(path, device=device, precision=precision, classes=classes)
         from labeldesk.models.device import leave_a_core_free
 
@@ -142,7 +142,7 @@ class InferenceWorker(Worker):
     # -- auto-segment ------------------------------------------------------------------------
     def proposals(
         self, image: np.ndarray, source: str = "auto", **options: Any
-    ) -> Generator[tuple[float, str], None, ProposalsResult]:
+    ) -> Job[ProposalsResult]:
         """Auto-segment ``image``: a trained model, else SAM, else the classical method."""
         self._yield_to_the_gui()
         start = time.perf_counter()
