@@ -102,13 +102,13 @@ def main() -> None:
     w.set_tool("threshold")
     tool = canvas.tool()
     wait(lambda: tool.mask is not None and not ctl.host.is_busy())
-    ctl.options.method.setCurrentIndex(1)
+    ctl.options.widgets["method"].setCurrentIndex(1)
     wait(lambda: not ctl.host.is_busy())
     lat, paint = [], []
     for i in range(args.runs + 1):
         before = tool.mask
         t0 = time.perf_counter()
-        ctl.options.range.set_values(120 + 3 * i, 255)
+        ctl.options.widgets["range"].slider.set_values(120 + 3 * i, 255)
         t1 = wait(lambda b=before: tool.mask is not b)
         if i:  # the first is a warm-up
             lat.append(1000 * (t1 - t0))
