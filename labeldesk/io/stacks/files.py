@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class TiffStack(Stack):
 
     def _setup(self) -> None:
         series = self._tif.series[0]
-        self._pages = list(series.pages)
+        self._pages: list[Any] = list(series.pages)
         self._volume: np.ndarray | None = None
         page_shape = tuple(self._pages[0].shape)
         rgb = len(page_shape) == 3 and page_shape[-1] in (3, 4)

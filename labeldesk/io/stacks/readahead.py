@@ -26,6 +26,7 @@ class ReadAhead:
         self._last: int | None = None
         self._step = 1
         self._stop = False
+        self._failed: set[int] = set()
         self._thread = threading.Thread(target=self._run, name="stack-read-ahead", daemon=True)
         self._thread.start()
 
@@ -53,22 +54,23 @@ class ReadAhead:
             return None
         for k in range(1, self.depth + 1):
             j = self._last + k * self._step
-            if 0 <= j < len(self.stack) and j not in self._cache:
+            if 0 <= j < len(self.stack) and j not in self._failed and j not in self._cache:
                 return j
         return None
 
     def _run(self) -> None:
         while True:
             with self._want:
-                while not self._stop and (j := self._next_missing()) is None:
+                j = self._next_missing()
+                while not self._stop and j is None:
                     self._want.wait()
-                if self._stop:
+                    j = self._next_missing()
+                if self._stop or j is None:
                     return
             try:
                 self._cache.put(j, self.stack.frame(j))
             except Exception:  # the caller sees the error when it asks for that frame
-                with self._want:
-                    self._want.wait(0.5)
+                self._failed.add(j)
 
     def close(self) -> None:
         with self._want:

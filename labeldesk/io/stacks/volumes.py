@@ -43,13 +43,14 @@ class NiftiStack(Stack):
         import nibabel as nib
 
         self._tmp: str | None = None
+        self._img: Any = None
         if not self.path.is_file():
             raise self._fail("the NIfTI file does not exist")
         source = self.path
         try:
             if self.path.name.lower().endswith(".gz"):
                 source = Path(self._unpack())
-            self._img: Any = nib.load(str(source), mmap=True)
+            self._img = nib.load(str(source), mmap=True)
         except OSError as exc:
             self._cleanup()
             raise self._fail(f"cannot decompress the file ({exc})") from exc
