@@ -2,7 +2,9 @@
 
 labelme draws with Pillow's ``ImageDraw``: polygons even-odd filled with their outline,
 rectangles inclusive of both corners, circles as ellipses of radius ``|rim - centre|``, lines
-and linestrips ``line_width`` (10) pixels wide, points as discs of radius ``point_size`` (5);
+and linestrips ``line_width`` (10) pixels wide (linestrips with rounded joints, Pillow's
+``joint="curve"``, as labelme 7.x draws them; ``joint=None`` gives labelme 6.x's notched turns),
+points as discs of radius ``point_size`` (5);
 a mask shape pastes its bitmap at the integer corner of its box. Shapes are drawn in order,
 later ones over earlier ones.
 
@@ -21,6 +23,7 @@ from PIL import Image, ImageDraw
 
 LINE_WIDTH = 10
 POINT_SIZE = 5
+LINESTRIP_JOINT: str | None = "curve"  # labelme >= 7; None = labelme 6.x
 
 
 class ShapeLike(Protocol):
@@ -42,12 +45,12 @@ def _check_size(size: Sequence[int]) -> tuple[int, int]:
 def mask_shape_to_mask(size: Sequence[int], points: Any, crop: np.ndarray) -> np.ndarray:
     """Place a mask shape's bitmap ``crop`` at its box corner; returns an ``(H, W)`` bool mask.
 
-    ``points`` is ``[[x1, y1], [x2, y2]]``; the corner is truncated to int as labelme does.
+    ``points`` is ``[[x1, y1], [x2, y2]]``; the corner is rounded to int as labelme 7.9.1 does.
     Parts of the crop outside the image are clipped.
     """
     h, w = _check_size(size)
     out = np.zeros((h, w), dtype=bool)
-    (x1, y1) = np.asarray(points, dtype=np.float64)[0].astype(int)
+    (x1, y1) = np.round(np.asarray(points, dtype=np.float64)[0]).astype(int)  # labelme 7.9.1
     crop = np.asarray(crop, dtype=bool)
     ch, cw = crop.shape
     ys0, xs0 = max(0, -y1), max(0, -x1)
@@ -66,8 +69,12 @@ def draw_shape(
     *,
     line_width: int = LINE_WIDTH,
     point_size: int = POINT_SIZE,
+    joint: str | None = LINESTRIP_JOINT,
 ) -> None:
-    """Draw one non-mask shape with ``value`` on a Pillow canvas, with labelme's rules."""
+    """Draw one non-mask shape with ``value`` on a Pillow canvas, with labelme's rules.
+
+    ``joint`` is how linestrip turns are drawn: ``"curve"`` (labelme 7.x) or None (6.x).
+    """
     xy = [(float(x), float(y)) for x, y in np.asarray(points, dtype=np.float64).reshape(-1, 2)]
     if shape_type == "circle":
         if len(xy) != 2:
@@ -85,7 +92,10 @@ def draw_shape(
     elif shape_type in ("line", "linestrip"):
         if len(xy) < 2:
             raise ValueError(f"a {shape_type} needs at least 2 points, got {len(xy)}")
-        draw.line(xy=xy, fill=value, width=line_width)
+        if shape_type == "linestrip" and joint is not None:
+            draw.line(xy=xy, fill=value, width=line_width, joint=joint)
+        else:
+            draw.line(xy=xy, fill=value, width=line_width)
     elif shape_type == "point":
         if len(xy) != 1:
             raise ValueError(f"a point needs 1 point, got {len(xy)}")
@@ -108,6 +118,7 @@ def shape_to_mask(
     mask: np.ndarray | None = None,
     line_width: int = LINE_WIDTH,
     point_size: int = POINT_SIZE,
+    joint: str | None = LINESTRIP_JOINT,
 ) -> np.ndarray:
     """Rasterize one shape to an ``(H, W)`` bool mask, as labelme's ``shape_to_mask`` does.
 
@@ -124,7 +135,13 @@ def shape_to_mask(
         return mask_shape_to_mask((h, w), points, mask)
     canvas = Image.new("L", (w, h), 0)
     draw_shape(
-        ImageDraw.Draw(canvas), points, shape_type, 1, line_width=line_width, point_size=point_size
+        ImageDraw.Draw(canvas),
+        points,
+        shape_type,
+        1,
+        line_width=line_width,
+        point_size=point_size,
+        joint=joint,
     )
     return np.asarray(canvas, dtype=bool)
 
