@@ -112,9 +112,11 @@ def _centroid(m: np.ndarray) -> np.ndarray:
 def _moved(d: np.ndarray, shift: np.ndarray) -> np.ndarray:
     if not np.any(np.abs(shift) > 1e-6):
         return d
-    m = np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+    m = np.array([[1, 0, shift[0]], [0, 1, shift[1]]], dtype=np.float32)
     h, w = d.shape
-    return cv2.warpAffine(d, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(
+        cv2.warpAffine(d, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    )
 
 
 def interpolate_masks(

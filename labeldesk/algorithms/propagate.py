@@ -101,7 +101,7 @@ def refine_band(
     gc[outer & ~mask] = cv2.GC_PR_BGD
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
-        cv2.grabCut(image, gc, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(image, gc, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
     except cv2.error:
         return mask
     refined = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)

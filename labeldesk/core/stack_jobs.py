@@ -1,0 +1,224 @@
+"""Propagation and interpolation over a stack's per-frame documents, as cancellable jobs.
+
+Both are generators that yield :class:`FrameProgress` after each frame and return a
+:class:`StackResult`; closing the generator stops them between frames, keeping the frames
+already done. The objects they make are marked machine-made (``labeldesk.core.machine``) with
+the source ``"propagate"`` or ``"interpolate"``. A frame where a person made or kept an object
+of a track is a key frame for that track: it is never overwritten, and propagation of that
+track stops there; otherwise the track's machine-made objects in a frame are replaced, so
+correcting a frame and propagating again from it replaces only machine-made objects after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from labeldesk.algorithms.interpolate import interpolate_masks, interpolate_polygons
+from labeldesk.algorithms.propagate import propagate_mask
+from labeldesk.algorithms.rasterize import shape_to_mask
+from labeldesk.core.convert import mask_to_shape
+from labeldesk.core.document import Document
+from labeldesk.core.machine import mark_machine
+from labeldesk.core.shapes import Shape
+from labeldesk.core.stack import StackDocument, has_person_made, replace_machine, track_shapes
+
+FrameReader = Callable[[int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class FrameProgress:
+    done: int
+    total: int
+    frame: int
+
+
+@dataclass
+class StackResult:
+    changed: list[int] = field(default_factory=list)  # frames whose document changed
+    objects: int = 0  # objects made
+    stopped: dict[int, int] = field(default_factory=dict)  # track -> frame where it stopped
+
+
+def shape_mask(shape: Shape, size: tuple[int, int]) -> np.ndarray:
+    """``(H, W)`` bool pixels of ``shape`` (labelme's rasterization)."""
+    return shape_to_mask(size, shape.points, shape.shape_type, mask=shape.mask)
+
+
+def _doc_size(doc: Document, reader: FrameReader | None, index: int) -> tuple[int, int]:
+    if doc.image_height and doc.image_width:
+        return doc.image_height, doc.image_width
+    if reader is None:
+        raise ValueError(f"frame {index}: the document does not say the image size")
+    h, w = reader(index).shape[:2]
+    return int(h), int(w)
+
+
+def _made(mask: np.ndarray, template: Shape, track: int, source: str) -> Shape | None:
+    shape = mask_to_shape(mask, template.label, group_id=track)
+    if shape is None:
+        return None
+    shape.flags = dict(template.flags)
+    return mark_machine(shape, source)
+
+
+def propagate(
+    stack: StackDocument,
+    frames: FrameReader,
+    start: int,
+    stop: int,
+    *,
+    indices: Sequence[int] | None = None,
+    refine: bool = True,
+) -> Generator[FrameProgress, None, StackResult]:
+    """Carry the region objects of frame ``start`` (or those at ``indices``) to ``stop``.
+
+    Forward when ``stop > start``, backward otherwise. Objects without a track id get one in
+    frame ``start`` first.
+    """
+    step = 1 if stop >= start else -1
+    result = StackResult()
+    chosen = stack.ensure_tracks(start, indices)
+    src = stack.document(start)
+    if src.is_dirty():
+        result.changed.append(start)
+    prev = frames(start)
+    size = prev.shape[:2]
+    active: dict[int, tuple[np.ndarray, Shape]] = {}
+    for i in chosen:
+        s = src.shapes[i]
+        assert s.group_id is not None
+        m = shape_mask(s, size)
+        if s.group_id in active:
+            active[s.group_id] = (active[s.group_id][0] | m, active[s.group_id][1])
+        else:
+            active[s.group_id] = (m, s)
+    targets = list(range(start + step, stop + step, step))
+    for done, j in enumerate(targets, 1):
+        if not active:
+            break
+        nxt = frames(j)
+        doc = stack.document(j)
+        with doc.group("Propagate"):
+            _propagate_frame(doc, j, prev, nxt, active, result, refine)
+        prev = nxt
+        yield FrameProgress(done, len(targets), j)
+    return result
+
+
+def _propagate_frame(
+    doc: Document,
+    j: int,
+    prev: np.ndarray,
+    nxt: np.ndarray,
+    active: dict[int, tuple[np.ndarray, Shape]],
+    result: StackResult,
+    refine: bool,
+) -> None:
+    for track in list(active):
+        mask, template = active[track]
+        if has_person_made(doc, track):
+            result.stopped[track] = j
+            del active[track]
+            continue
+        mask = propagate_mask(prev, nxt, mask, refine=refine)
+        shape = _made(mask, template, track, "propagate")
+        replace_machine(doc, track, shape, "Propagate")
+        if shape is None:
+            result.stopped[track] = j
+            del active[track]
+        else:
+            active[track] = (mask, template)
+            result.objects += 1
+        if j not in result.changed:
+            result.changed.append(j)
+
+
+def _key_shape(doc: Document, track: int) -> Shape | None:
+    found = track_shapes(doc, track)
+    return doc.shapes[found[0]] if found else None
+
+
+def interpolate(
+    stack: StackDocument,
+    first: int,
+    last: int,
+    *,
+    tracks: Sequence[int] | None = None,
+    frames: FrameReader | None = None,
+) -> Generator[FrameProgress, None, StackResult]:
+    """Fill the frames strictly between key frames ``first`` and ``last``.
+
+    Every track present in both key frames (or those in ``tracks``) is interpolated: two
+    polygons by vertex correspondence, anything else by signed-distance masks. Objects without
+    a track id are paired when their label occurs once in each key frame (and get one id).
+    """
+    if last < first:
+        first, last = last, first
+    if last - first < 2:
+        return StackResult()
+    a, b = stack.document(first), stack.document(last)
+    _pair_untracked(stack, first, last)
+    in_both = {s.group_id for s in a.shapes} & {s.group_id for s in b.shapes} - {None}
+    chosen = sorted(t for t in in_both if t is not None and (tracks is None or t in tracks))
+    size = _doc_size(a, frames, first)
+    result = StackResult()
+    between = list(range(first + 1, last))
+    ts = [(j - first) / (last - first) for j in between]
+    made: dict[int, list[Shape | None]] = {}
+    for track in chosen:
+        sa, sb = _key_shape(a, track), _key_shape(b, track)
+        assert sa is not None and sb is not None
+        if sa.shape_type == "polygon" and sb.shape_type == "polygon":
+            rings = interpolate_polygons(sa.points, sb.points, ts)
+            made[track] = [
+                mark_machine(Shape(sa.label, r, "polygon", group_id=track), "interpolate")
+                for r in rings
+            ]
+        else:
+            masks = interpolate_masks(shape_mask(sa, size), shape_mask(sb, size), ts)
+            made[track] = [_made(m, sa, track, "interpolate") for m in masks]
+    for done, j in enumerate(between, 1):
+        doc = stack.document(j)
+        with doc.group("Interpolate"):
+            for track in chosen:
+                if has_person_made(doc, track):
+                    continue
+                shape = made[track][done - 1]
+                replace_machine(doc, track, shape, "Interpolate")
+                result.objects += shape is not None
+                if j not in result.changed:
+                    result.changed.append(j)
+        yield FrameProgress(done, len(between), j)
+    return result
+
+
+def _pair_untracked(stack: StackDocument, first: int, last: int) -> None:
+    a, b = stack.document(first), stack.document(last)
+
+    def single(doc: Document) -> dict[str, int]:
+        counts: dict[str, list[int]] = {}
+        for i, s in enumerate(doc.shapes):
+            if s.group_id is None:
+                counts.setdefault(s.label, []).append(i)
+        return {label: idx[0] for label, idx in counts.items() if len(idx) == 1}
+
+    sa, sb = single(a), single(b)
+    pairs = [(sa[label], sb[label]) for label in sa if label in sb]
+    if not pairs:
+        return
+    next_id = stack.next_track_id()
+    with a.group("Give objects track ids"), b.group("Give objects track ids"):
+        for k, (i, j) in enumerate(pairs):
+            a.edit_shape(i, "Track id", group_id=next_id + k)
+            b.edit_shape(j, "Track id", group_id=next_id + k)
+
+
+def run_to_end(job: Generator[FrameProgress, None, StackResult]) -> StackResult:
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            return stop.value
