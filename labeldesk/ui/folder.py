@@ -58,14 +58,12 @@ def file_state(image: Path) -> FileState:
     path = json_path_for(image)
     if not path.is_file():
         return FileState(UNLABELED)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        shapes = data["shapes"] if isinstance(data, dict) else None
-        if not isinstance(shapes, list):
-            raise ValueError("no 'shapes' list")
-        labels = tuple(str(s.get("label", "")) for s in shapes if isinstance(s, dict))
-    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        return FileState(BAD, message=f"{path.name}: {exc}")
+    try:  # the real reader: a file the window would refuse is "bad", never "labeled"
+        doc = read_labelme(path, check_image=False)
+    except ReadError as exc:
+        where = f" (field {exc.field!r})" if exc.field else ""
+        return FileState(BAD, message=f"{path.name}: {exc.reason}{where}")
+    labels = tuple(s.label for s in doc.shapes) + tuple(k.label for k in doc.kept_shapes)
     return FileState(LABELED if labels else EMPTY, len(labels), labels)
 
 

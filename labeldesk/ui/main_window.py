@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
         self.layers.set_document(doc, s.selection)
         self.files.set_current(item.path)
         self.status.set_index(s.navigator.index, len(s.navigator.images))
-        self.actions.set_enabled("document", True)
+        self.actions.set_enabled("document", doc is not None)  # None: an unreadable image
         self._update_title()
 
     def _double_clicked(self, _x: float, _y: float) -> None:

@@ -25,6 +25,7 @@ from labeldesk.core.events import DocEvent
 from labeldesk.core.selection import Selection
 from labeldesk.io import write_labelme
 from labeldesk.ui.folder import (
+    BAD,
     EMPTY,
     LABELED,
     FileState,
@@ -37,6 +38,7 @@ from labeldesk.ui.folder import (
 )
 from labeldesk.ui.journal import Journal, JournalEntry
 from labeldesk.ui.navigator import Navigator
+from labeldesk.ui.placeholder import placeholder_item
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.images import ImageWorker, LoadedImage
 
@@ -79,6 +81,7 @@ class Session(QObject):
         self.read_only = ""  # why the open annotation must never be written ("" = writable)
         self.autosave = True
         self.states: dict[Path, FileState] = {}
+        self.unreadable: dict[Path, str] = {}  # images that could not be decoded -> why
         self.ask_unsaved: Callable[[str, bool], str] = lambda _name, _can_save: "cancel"
         self._dirty = False
         self._disk_mtime: float | None = None
@@ -100,6 +103,7 @@ class Session(QObject):
             return False
         self.classes = classes
         self.states = {}
+        self.unreadable = {}
         self.navigator.open(folder, image)
         self.rescan()
         self.classes_changed.emit()
@@ -147,6 +151,7 @@ class Session(QObject):
                 self.save()  # edits made while the next image was being read
             old.changed.disconnect(self._on_doc)
         self.item, self.read_only = item, ""
+        self.unreadable.pop(item.path, None)
         doc = item.document
         if doc is None:
             self.read_only = item.doc_error
@@ -172,7 +177,31 @@ class Session(QObject):
             self._apply_restore()
 
     def _on_failed(self, message: str) -> None:
-        self.message.emit(message, "error")
+        """The selected image cannot be read: show a placeholder under its name, with no
+        document, so the canvas, title and document still agree with the selection."""
+        path = self.navigator.current
+        if path is None:
+            self.message.emit(message, "error")
+            return
+        old = self.doc
+        if old is not None:
+            if old.is_dirty() and self.autosave and not self.read_only:
+                self.save()  # edits made while the bad image was being read
+            old.changed.disconnect(self._on_doc)
+        self.item, self.doc, self._dirty = placeholder_item(path, message), None, False
+        self.read_only = message
+        self._disk_mtime = None
+        self.selection.clear()
+        self._journal_timer.stop()
+        self.journal.clear()
+        self.unreadable[path] = message
+        self.states[path] = FileState(BAD, message=message)
+        self.loaded.emit()
+        self.dirty_changed.emit(False)
+        self.states_changed.emit()
+        self.message.emit(
+            f"{message}. Nothing can be drawn on this image; pick another one.", "error"
+        )
 
     def _on_doc(self, ev: DocEvent) -> None:
         doc = self.doc
@@ -344,6 +373,8 @@ class Session(QObject):
         if scan.folder != self.folder:
             return
         self.states = scan.states
+        for path, why in self.unreadable.items():
+            self.states[path] = FileState(BAD, message=why)
         for label in scan.label_files:
             if label:
                 self.classes.ensure(label)

@@ -126,7 +126,8 @@ def test_missing_or_broken_image_is_a_message(make_window, tmp_path, qtbot):
     w = make_window(folder)
     w.go(+1)
     qtbot.waitUntil(lambda: "zz_broken.png" in w.message_bar.text(), timeout=5000)
-    assert w.session.item.path.name == "img0.png"  # the last good image stays
+    # issue 11: the bad image is current, as a placeholder with no document to edit
+    assert w.session.item.path.name == "zz_broken.png" and w.session.doc is None
     assert not w.open_path(tmp_path / "nope")
     assert "nope" in w.message_bar.text() and "no such file" in w.message_bar.text()
 
