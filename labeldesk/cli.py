@@ -21,6 +21,8 @@ SUBCOMMANDS: dict[str, str] = {
     "import": "labeldesk.io.export.import_command:COMMAND",
     "prelabel": "labeldesk.models.prelabel_command:COMMAND",
     "train": "labeldesk.models.seg.command:COMMAND",
+    "propagate": "labeldesk.io.stacks.command:PROPAGATE",
+    "interpolate": "labeldesk.io.stacks.command:INTERPOLATE",
 }
 
 

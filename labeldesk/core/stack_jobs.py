@@ -1,8 +1,8 @@
 """Propagation and interpolation over a stack's per-frame documents, as cancellable jobs.
 
-Both are generators that yield :class:`FrameProgress` after each frame and return a
-:class:`StackResult`; closing the generator stops them between frames, keeping the frames
-already done. The objects they make are marked machine-made (``labeldesk.core.machine``) with
+Both are :mod:`labeldesk.core.jobs` jobs: generators that yield a ``Progress`` after each frame
+(``payload`` = the frame index) and return a :class:`StackResult`; closing the generator stops
+them between frames, keeping the frames already done. The objects they make are marked machine-made (``labeldesk.core.machine``) with
 the source ``"propagate"`` or ``"interpolate"``. A frame where a person made or kept an object
 of a track is a key frame for that track: it is never overwritten, and propagation of that
 track stops there; otherwise the track's machine-made objects in a frame are replaced, so
@@ -21,18 +21,12 @@ from labeldesk.algorithms.propagate import propagate_mask
 from labeldesk.algorithms.rasterize import shape_to_mask
 from labeldesk.core.convert import mask_to_shape
 from labeldesk.core.document import Document
+from labeldesk.core.jobs import Progress
 from labeldesk.core.machine import mark_machine
 from labeldesk.core.shapes import Shape
 from labeldesk.core.stack import StackDocument, has_person_made, replace_machine, track_shapes
 
 FrameReader = Callable[[int], np.ndarray]
-
-
-@dataclass(frozen=True)
-class FrameProgress:
-    done: int
-    total: int
-    frame: int
 
 
 @dataclass
@@ -72,7 +66,7 @@ def propagate(
     *,
     indices: Sequence[int] | None = None,
     refine: bool = True,
-) -> Generator[FrameProgress, None, StackResult]:
+) -> Generator[Progress, None, StackResult]:
     """Carry the region objects of frame ``start`` (or those at ``indices``) to ``stop``.
 
     Forward when ``stop > start``, backward otherwise. Objects without a track id get one in
@@ -104,7 +98,7 @@ def propagate(
         with doc.group("Propagate"):
             _propagate_frame(doc, j, prev, nxt, active, result, refine)
         prev = nxt
-        yield FrameProgress(done, len(targets), j)
+        yield Progress(done, len(targets), f"frame {j}", payload=j)
     return result
 
 
@@ -148,7 +142,7 @@ def interpolate(
     *,
     tracks: Sequence[int] | None = None,
     frames: FrameReader | None = None,
-) -> Generator[FrameProgress, None, StackResult]:
+) -> Generator[Progress, None, StackResult]:
     """Fill the frames strictly between key frames ``first`` and ``last``.
 
     Every track present in both key frames (or those in ``tracks``) is interpolated: two
@@ -191,7 +185,7 @@ def interpolate(
                 result.objects += shape is not None
                 if j not in result.changed:
                     result.changed.append(j)
-        yield FrameProgress(done, len(between), j)
+        yield Progress(done, len(between), f"frame {j}", payload=j)
     return result
 
 
@@ -214,11 +208,3 @@ def _pair_untracked(stack: StackDocument, first: int, last: int) -> None:
         for k, (i, j) in enumerate(pairs):
             a.edit_shape(i, "Track id", group_id=next_id + k)
             b.edit_shape(j, "Track id", group_id=next_id + k)
-
-
-def run_to_end(job: Generator[FrameProgress, None, StackResult]) -> StackResult:
-    while True:
-        try:
-            next(job)
-        except StopIteration as stop:
-            return stop.value

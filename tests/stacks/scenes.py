@@ -21,8 +21,9 @@ def moving_ellipse(
     fg_big = fg_big * np.array([0.5, 0.3, 0.2], np.float32) + np.array([0.5, 0.2, 0.1], np.float32)
     frames, masks = [], []
     for i in range(n):
-        cx, cy = 80 + 5.0 * i, 110 + 30 * np.sin(i / 6.0)
-        ax, ay = 40 + 8 * np.sin(i / 5.0), 26 + 6 * np.cos(i / 4.0)
+        sx, sy = w / 320, h / 240
+        cx, cy = (80 + 5.0 * i) * sx, (110 + 30 * np.sin(i / 6.0)) * sy
+        ax, ay = (40 + 8 * np.sin(i / 5.0)) * sx, (26 + 6 * np.cos(i / 4.0)) * sy
         angle = 4.0 * i
         m = np.zeros((h, w), np.uint8)
         cv2.ellipse(m, ((cx, cy), (2 * ax, 2 * ay), angle), 1, -1)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from labeldesk.core.errors import ReadError
+from labeldesk.core.jobs import run_job
 from labeldesk.core.machine import is_machine, mark_machine
 from labeldesk.core.shapes import Shape
-from labeldesk.core.stack_jobs import interpolate, propagate, run_to_end
+from labeldesk.core.stack_jobs import interpolate, propagate
 from labeldesk.io import read_labelme
 from labeldesk.io.stacks import open_stack
 from labeldesk.io.stacks.sidecar import open_annotations, sidecar_folder
@@ -94,7 +95,7 @@ def test_propagate_marks_machine_and_respects_corrections(tmp_path: Path) -> Non
         first = mask_to_shape(masks[0], "blob")
         assert first is not None
         ann.document(0).add_shape(first)
-        result = run_to_end(propagate(ann, stack.frame, 0, 9))
+        result = run_job(propagate(ann, stack.frame, 0, 9))
         assert result.changed == list(range(10)) and result.objects == 9
         tid = ann.document(0).shapes[0].group_id
         assert tid == 1
@@ -107,7 +108,7 @@ def test_propagate_marks_machine_and_respects_corrections(tmp_path: Path) -> Non
         assert fixed is not None
         d5.replace_all([fixed])
         before7 = ann.document(7).shapes[0].uid
-        result = run_to_end(propagate(ann, stack.frame, 3, 9))
+        result = run_job(propagate(ann, stack.frame, 3, 9))
         assert result.stopped == {tid: 5}  # stops at the person's frame
         assert ann.document(5).shapes[0].uid == fixed.uid
         assert ann.document(7).shapes[0].uid == before7  # after the key frame: untouched
@@ -131,7 +132,7 @@ def test_interpolate_between_key_frames_one_undo_step_per_frame(tmp_path: Path) 
         ann.document(5).add_shape(guess)
         person = Shape("cell", _square(2, 2), group_id=4)
         ann.document(7).add_shape(person)
-        result = run_to_end(interpolate(ann, 0, 10))
+        result = run_job(interpolate(ann, 0, 10))
         dot_id = ann.document(0).shapes[1].group_id
         assert dot_id is not None and dot_id != 4
         assert ann.document(10).shapes[1].group_id == dot_id
@@ -165,7 +166,7 @@ def test_interpolate_masks_between_mask_shapes(tmp_path: Path) -> None:
         assert sa is not None and sb is not None and sa.shape_type == "mask"
         ann.document(0).add_shape(sa)
         ann.document(4).add_shape(sb)
-        run_to_end(interpolate(ann, 0, 4))
+        run_job(interpolate(ann, 0, 4))
         (mid,) = ann.document(2).shapes
         assert mid.shape_type == "mask" and mid.group_id == 3
         assert mid.points[0].tolist() == [20.0, 10.0]

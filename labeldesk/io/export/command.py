@@ -63,6 +63,9 @@ class ExportCommand:
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
+        from labeldesk.io.stacks.command import add_stack_formats
+
+        add_stack_formats(sub)  # frames, nifti, davis, mot: exports of a video or volume
         voc = sub.add_parser("voc", help="PASCAL VOC segmentation (labelme2voc layout)")
         _common(voc)
         _split(voc)
@@ -92,6 +95,10 @@ class ExportCommand:
         )
 
     def run(self, args: argparse.Namespace) -> int:
+        from labeldesk.io.stacks.command import STACK_FORMATS, run_stack_export
+
+        if args.format in STACK_FORMATS:
+            return run_stack_export(args)
         from labeldesk.io.export.api import export_dataset
         from labeldesk.io.export.common import ExportOptions
         from labeldesk.io.export.labels import read_labels

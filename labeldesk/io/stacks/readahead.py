@@ -17,9 +17,15 @@ import numpy as np
 from labeldesk.io.stacks.base import FrameCache, Stack
 
 
-class ReadAhead:
+class ReadAhead(Stack):
     def __init__(self, stack: Stack, *, depth: int = 8, cache: int = 32) -> None:
+        super().__init__(stack.path)
         self.stack = stack
+        self.kind = stack.kind
+        self.count = stack.count
+        self.frame_shape, self.dtype = stack.frame_shape, stack.dtype
+        self.spacing, self.affine, self.fps = stack.spacing, stack.affine, stack.fps
+        self.notes = stack.notes
         self.depth = depth
         self._cache = FrameCache(max(cache, depth + 2))
         self._want = threading.Condition()
@@ -31,10 +37,13 @@ class ReadAhead:
         self._thread.start()
 
     def __getattr__(self, name: str) -> Any:
+        # reader-specific attributes (files, keyframes...) come from the reader
+        if name == "stack":
+            raise AttributeError(name)
         return getattr(self.stack, name)
 
-    def __len__(self) -> int:
-        return len(self.stack)
+    def frame_name(self, index: int) -> str:
+        return self.stack.frame_name(index)
 
     def frame(self, index: int) -> np.ndarray:
         i = self.stack._check(index)
@@ -79,8 +88,3 @@ class ReadAhead:
         self._thread.join(timeout=5)
         self.stack.close()
 
-    def __enter__(self) -> ReadAhead:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from labeldesk.cli import main
+from labeldesk.core.convert import mask_to_shape
+from labeldesk.core.shapes import Shape
+from labeldesk.io import load_image, read_labelme
+from labeldesk.io.stacks import open_stack
+from labeldesk.io.stacks.sidecar import open_annotations
+from tests.stacks.makers import volume, write_dicom_series, write_nifti, write_video
+from tests.stacks.scenes import moving_ellipse
+
+
+def _square(x: float, y: float, s: float) -> np.ndarray:
+    return np.array([[x, y], [x + s, y], [x + s, y + s], [x, y + s]], float)
+
+
+def _label_volume(path: Path, keys: dict[int, list[Shape]]) -> None:
+    with open_stack(path) as stack:
+        ann = open_annotations(stack)
+        for i, shapes in keys.items():
+            for s in shapes:
+                ann.document(i).add_shape(s)
+        ann.save_all()
+
+
+@pytest.mark.parametrize("kind", ["nifti", "dicom"])
+def test_interpolate_then_export_nifti_keeps_geometry(tmp_path: Path, kind: str) -> None:
+    import nibabel as nib
+
+    if kind == "nifti":
+        src = write_nifti(tmp_path / "ct.nii.gz", volume((20, 16, 12)))
+        key_a, key_b = 2, 8
+    else:
+        src = write_dicom_series(tmp_path / "ct", n=6)
+        key_a, key_b = 0, 4
+    _label_volume(
+        src,
+        {
+            key_a: [Shape("liver", _square(2, 2, 4), group_id=1)],
+            key_b: [Shape("liver", _square(4, 3, 4), group_id=1)],
+        },
+    )
+    assert main(["interpolate", str(src), "--between", str(key_a), str(key_b)]) == 0
+    out = tmp_path / "labels.nii.gz"
+    assert main(["export", "nifti", str(src), str(out)]) == 0
+    img = nib.load(str(out))
+    with open_stack(src) as stack:
+        assert np.allclose(img.affine, stack.affine)
+        assert img.shape == (stack.frame_shape[1], stack.frame_shape[0], len(stack))
+        assert np.allclose(img.header.get_zooms()[:3], stack.spacing)
+    data = np.asarray(img.dataobj)
+    assert data.dtype == np.uint8
+    # key slice: the square x 2..6, y 2..6 drawn inclusive, stored as L[x, y, k]
+    assert data[2:7, 2:7, key_a].all() and data[:, :, key_a].sum() == 25
+    mid = (key_a + key_b) // 2
+    assert data[:, :, mid].sum() > 0  # interpolated slices are in the map
+    assert data[:, :, key_b + 1].sum() == 0
+    meta = json.loads((tmp_path / "labels.json").read_text())
+    assert meta["labels"] == {"0": "_background_", "1": "liver"}
+
+
+def test_video_propagate_cli_and_exports(tmp_path: Path) -> None:
+    import av
+
+    frames, masks = moving_ellipse(8, h=96, w=128)
+    path = tmp_path / "clip.mp4"
+    with av.open(str(path), "w") as out:
+        st = out.add_stream("libx264", rate=10)
+        st.width, st.height, st.pix_fmt = 128, 96, "yuv420p"
+        st.options = {"crf": "12", "preset": "ultrafast"}
+        for f in frames:
+            for p in st.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(p)
+        for p in st.encode():
+            out.mux(p)
+    with open_stack(path) as stack:
+        ann = open_annotations(stack)
+        blob = mask_to_shape(masks[0], "blob")
+        assert blob is not None
+        ann.document(0).add_shape(blob)
+        ann.document(0).add_shape(Shape("tag", _square(100, 5, 6), group_id=9))
+        ann.save_all()
+    assert main(["propagate", str(path), "--from", "0", "--to", "5", "--objects", "0"]) == 0
+    side = tmp_path / "clip.mp4.labels"
+    assert sorted(p.name for p in side.glob("*.json"))[:2] == ["000000.json", "000001.json"]
+    d5 = read_labelme(side / "000005.json", check_image=False)
+    (s5,) = d5.shapes
+    assert s5.extra["machine"] == "propagate" and s5.group_id == 10  # the next free track id
+    # frames export: labelme opens every JSON (the image it names exists, sizes agree)
+    out = tmp_path / "frames"
+    assert main(["export", "frames", str(path), str(out)]) == 0
+    for i in range(6):
+        doc = read_labelme(out / f"{i:06d}.json")  # check_image=True: the PNG is there
+        assert doc.image_path == f"{i:06d}.png"
+        assert load_image(out / doc.image_path).shape == (96, 128, 3)
+    # DAVIS: ids stable across frames; MOT rows per track
+    davis = tmp_path / "davis"
+    assert main(["export", "davis", str(path), str(davis)]) == 0
+    objects = json.loads((davis / "objects.json").read_text())["objects"]
+    assert [(o["label"], o["track"]) for o in objects] == [("blob", 10), ("tag", 9)]
+    p0 = Image.open(davis / "000000.png")
+    assert p0.mode == "P"
+    a0, a5 = np.asarray(p0), np.asarray(Image.open(davis / "000005.png"))
+    assert set(np.unique(a0)) == {0, 1, 2} and set(np.unique(a5)) == {0, 1}
+    iou = (a5 == 1)[masks[5]].sum() / ((a5 == 1) | masks[5]).sum()
+    assert iou > 0.8
+    mot = tmp_path / "tracks.csv"
+    assert main(["export", "mot", str(path), str(mot)]) == 0
+    rows = [r.split(",") for r in mot.read_text().splitlines()]
+    assert rows[0][:2] == ["1", "1"] and rows[1][:6] == ["1", "2", "100", "5", "7", "7"]
+    assert [r[1] for r in rows[2:]] == ["1"] * 5 and rows[-1][0] == "6"
+
+
+def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_video(tmp_path / "v.mp4", n=4)
+    assert main(["propagate", str(path), "--from", "0"]) == 1
+    assert "frame 0 has no objects" in capsys.readouterr().err
+    assert main(["propagate", str(path), "--from", "9"]) == 1
+    assert "--from 9 is outside 0..3" in capsys.readouterr().err
+    assert main(["propagate", str(path), "--from", "0", "--model", "x.pt"]) == 2
+    assert "not available" in capsys.readouterr().err
+    assert main(["interpolate", str(tmp_path / "nope.mp4"), "--between", "0", "3"]) == 1
+    assert "nope.mp4" in capsys.readouterr().err
+    out = tmp_path / "o.nii.gz"
+    out.write_bytes(b"")
+    assert main(["export", "nifti", str(path), str(out)]) == 1
+    assert "exists" in capsys.readouterr().err
