@@ -34,3 +34,13 @@ def is_machine(shape: Shape) -> bool:
 
 def count_machine(shapes: Iterable[Shape]) -> int:
     return sum(1 for s in shapes if MACHINE_KEY in s.extra)
+
+
+def clear_machine(shapes: Iterable[Shape]) -> int:
+    """Drop the mark from ``shapes`` (a person reviewed them by saving); returns how many
+    were marked."""
+    n = 0
+    for s in shapes:
+        if s.extra.pop(MACHINE_KEY, None) is not None:
+            n += 1
+    return n

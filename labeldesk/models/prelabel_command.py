@@ -87,6 +87,7 @@ def prelabel_job(
     """:func:`prelabel_folder` as a :mod:`labeldesk.core.jobs` job: ``Progress(i, n, image
     name)`` after every image, returns the :class:`Summary`. Closing it stops after the image
     being written."""
+    from labeldesk.core.machine import mark_machine
     from labeldesk.io import list_images, load_image, to_rgb8, write_labelme
     from labeldesk.models.assist import AssistSession
 
@@ -114,7 +115,11 @@ def prelabel_job(
             try:
                 rgb = to_rgb8(load_image(image_path))
                 found = run_job(session.proposals(rgb, **options))
-                shapes = [s for s in (p.to_shape(p.label or label) for p in found) if s is not None]
+                shapes = [
+                    mark_machine(s, "prelabel")  # unreviewed until a person saves the image
+                    for s in (p.to_shape(p.label or label) for p in found)
+                    if s is not None
+                ]
                 doc = Document(image_path.name, rgb.shape[0], rgb.shape[1], shapes=shapes)
                 write_labelme(doc, json_path, embed_image=False)
                 summary.written.append(image_path)

@@ -385,8 +385,12 @@ def install(
         a("assist.auto_segment", "Auto-Segment &Image", "Tools", lambda w: ctl.auto_segment(),
           ("G",), "mdi6.auto-mode", tip="Propose regions for this image (G)", toolbar="tools",
           section=2, enabled_when="document"),
-        a("assist.accept_all", "Accept All Proposals", "Tools", lambda w: ctl.accept_all(), (),
-          "mdi6.check-all", section=2),
+        a("assist.accept_all", "Accept Proposals with a Class", "Tools",
+          lambda w: ctl.accept_all(), (), "mdi6.check-all", section=2,
+          tip="Accept the proposals that carry a class (Enter in the review)"),
+        a("assist.accept_all_as", "Accept All Proposals as the Active Class", "Tools",
+          lambda w: ctl.proposals.accept_all_as(), (), "mdi6.check-all", section=2,
+          tip="Accept every open proposal with the active class; the menu shows the count"),
         a("assist.reject_all", "Reject All Proposals", "Tools", lambda w: ctl.reject_all(), (),
           "mdi6.close-box-multiple-outline", section=2),
         a("assist.model_manager", "&Model Manager…", "Tools", lambda w: ctl.open_model_manager(),
@@ -395,5 +399,6 @@ def install(
     # fmt: on
     for spec in specs:
         window.actions.replace(spec)  # adds the ones not declared yet
+    window.actions["assist.accept_all_as"].setEnabled(False)
     window.assist = ctl
     return ctl

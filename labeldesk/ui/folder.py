@@ -18,6 +18,7 @@ from pathlib import Path
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError, ReadError
 from labeldesk.core.jobs import Job, Progress
+from labeldesk.core.machine import MACHINE_KEY
 from labeldesk.io import atomic_write_text, list_images, read_labelme
 from labeldesk.io.images import is_image_file
 
@@ -35,12 +36,15 @@ class FileState:
 
     state: ``"unlabeled"`` (no JSON), ``"labeled"`` (one or more objects), ``"empty"`` (a JSON
     with no objects) or ``"bad"`` (the JSON cannot be read; ``message`` says why).
+    machine: how many of the objects are machine-made and not reviewed yet (the ``"machine"``
+    shape key of :mod:`labeldesk.core.machine`); the files panel shows them "to review".
     """
 
     state: str
     count: int = 0
     labels: tuple[str, ...] = ()
     message: str = ""
+    machine: int = 0
 
 
 @dataclass
@@ -63,8 +67,10 @@ def file_state(image: Path) -> FileState:
     except ReadError as exc:
         where = f" (field {exc.field!r})" if exc.field else ""
         return FileState(BAD, message=f"{path.name}: {exc.reason}{where}")
+    shapes = [s.extra for s in doc.shapes] + [k.raw for k in doc.kept_shapes]
     labels = tuple(s.label for s in doc.shapes) + tuple(k.label for k in doc.kept_shapes)
-    return FileState(LABELED if labels else EMPTY, len(labels), labels)
+    machine = sum(1 for s in shapes if MACHINE_KEY in s)
+    return FileState(LABELED if labels else EMPTY, len(labels), labels, machine=machine)
 
 
 def scan_folder(

@@ -224,7 +224,8 @@ class MainWindow(QMainWindow):
         self.session.go(index)
 
     def save(self) -> bool:
-        return self.session.save()
+        """File ▸ Save: a person's save, which also reviews machine-made objects."""
+        return self.session.save(reviewed=True)
 
     def set_autosave(self, on: bool | None) -> None:
         action = self.actions["file.autosave"]

@@ -51,13 +51,17 @@ class ProposalsPanel(QWidget):
         super().__init__(parent)
         self.list = QListWidget(self)
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self.accept_all = QPushButton("Accept all (Enter)", self)
+        self.accept_all = QPushButton("Accept with class (Enter)", self)
+        self.accept_all.setToolTip("Accept the proposals that carry a class (a trained model's)")
+        self.accept_as = QPushButton("Accept all as…", self)
+        self.accept_as.setToolTip("Accept every open proposal with the active class")
         self.accept_sel = QPushButton("Accept selected", self)
         self.reject_sel = QPushButton("Reject selected", self)
         self.reject_all = QPushButton("Reject all (Esc)", self)
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addWidget(self.list, 1)
+        box.addWidget(self.accept_as)
         for pair in ((self.accept_all, self.accept_sel), (self.reject_sel, self.reject_all)):
             row = QHBoxLayout()
             row.addWidget(pair[0])
@@ -92,17 +96,19 @@ class ProposalReview(QObject):
         self.dock.hide()
         p = self.panel
         p.accept_all.clicked.connect(self.accept_all)
+        p.accept_as.clicked.connect(self.accept_all_as)
         p.reject_all.clicked.connect(self.reject_all)
         p.accept_sel.clicked.connect(lambda: self.tool and self.tool.accept(self.tool.selected))
         p.reject_sel.clicked.connect(lambda: self.tool and self.tool.reject(self.tool.selected))
         p.list.itemSelectionChanged.connect(self._list_to_tool)
         window.canvas.tool_changed.connect(self._tool_changed)
+        window.session.classes_changed.connect(self._update_accept_as)
 
     def start(self, proposals: Sequence[Proposal], source: str = "") -> ProposalTool:
         """Show ``proposals`` for review (ending any review open); returns the review tool."""
         self.end()
         self.source = source
-        tool = ProposalTool(self.window.ctx, proposals, on_finish=self.end)
+        tool = ProposalTool(self.window.ctx, proposals, on_finish=self.end, source=source)
         doc_classes = self.window.ctx.document.classes
         spare = palette(len(proposals))
         self._colors = [
@@ -140,6 +146,7 @@ class ProposalReview(QObject):
         self.window.canvas.set_overlay("proposals", None)
         self.panel.list.clear()
         self.dock.hide()
+        self._update_accept_as()
         if self.window.canvas.tool() is tool:
             prev = self._prev_tool
             if prev is not None and prev.name in TOOLS:
@@ -149,8 +156,30 @@ class ProposalReview(QObject):
         self._prev_tool = None
 
     def accept_all(self) -> None:
+        """Accept the proposals that carry a class (what Enter does)."""
         if self.tool is not None:
-            self.tool.accept(list(self.tool.open))
+            self.tool.accept_classed()
+
+    def accept_all_as_text(self) -> str:
+        """``"Accept All N as <class>"`` for the open review (the active class), or ""."""
+        if self.tool is None or not self.tool.open:
+            return ""
+        return f"Accept All {len(self.tool.open)} as {self.window.ctx.active_label()}"
+
+    def accept_all_as(self) -> None:
+        """The explicit bulk accept: every open proposal with the active class."""
+        if self.tool is not None:
+            self.tool.accept_all_as(self.window.ctx.active_label())
+
+    def _update_accept_as(self) -> None:
+        text = self.accept_all_as_text()
+        self.panel.accept_as.setText(text or "Accept all as…")
+        self.panel.accept_as.setEnabled(bool(text))
+        self.panel.accept_all.setEnabled(self.tool is not None and bool(self.tool.classed()))
+        action = getattr(self.window.actions, "actions", {}).get("assist.accept_all_as")
+        if action is not None:
+            action.setText(text or "Accept All Proposals as the Active Class")
+            action.setEnabled(bool(text))
 
     def reject_all(self) -> None:
         if self.tool is not None:
@@ -182,7 +211,10 @@ class ProposalReview(QObject):
                 p = tool.items[i]
                 name = f"proposed {p.label}" if p.label else "proposed"
                 item = QListWidgetItem(f"{name} · {p.score:.2f} · {p.area} px")
-                item.setToolTip("Click to pick; 1-9 accepts as that class, Delete rejects")
+                item.setToolTip(
+                    "Click to pick; 1-9 accepts as that class, Delete rejects"
+                    + ("" if p.label else "; no class yet: Enter leaves it")
+                )
                 item.setIcon(qta.icon("mdi6.square", color=QColor(*self._colors[i])))
                 item.setData(INDEX_ROLE, i)
                 lst.addItem(item)
@@ -190,6 +222,7 @@ class ProposalReview(QObject):
             self.dock.setWindowTitle(f"Proposed ({len(tool.open)}, {self.source})")
         finally:
             self._syncing = False
+        self._update_accept_as()
 
     def _list_to_tool(self) -> None:
         if self._syncing or self.tool is None:

@@ -22,6 +22,13 @@ from labeldesk.core.commands import AddShapes, EditShape, RemoveShapes
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.events import DocEvent
+from labeldesk.core.machine import (
+    clear_machine,
+    count_machine,
+    is_machine,
+    machine_source,
+    mark_machine,
+)
 from labeldesk.core.selection import Selection
 from labeldesk.io import write_labelme
 from labeldesk.ui.folder import (
@@ -226,16 +233,24 @@ class Session(QObject):
         self.classes_changed.emit()
 
     # -- saving and the journal ---------------------------------------------------------------------
-    def save(self) -> bool:
+    def save(self, *, reviewed: bool = False) -> bool:
+        """Write the document. ``reviewed``: a person saved it (File ▸ Save, Ctrl+S), which
+        reviews the machine-made objects: their marks are dropped (an automatic save on
+        moving to another image keeps them)."""
         doc = self.doc
         if doc is None or doc.path is None:
             return False
         if self.read_only:
             self.message.emit(f"Not saved: {self.read_only}", "error")
             return False
+        marked = [s for s in doc.shapes if is_machine(s)] if reviewed else []
+        sources = [machine_source(s) for s in marked]
+        clear_machine(marked)
         try:
             write_labelme(doc, doc.path)
         except LabeldeskError as exc:
+            for s, src in zip(marked, sources, strict=True):  # not reviewed after all
+                mark_machine(s, src or "machine")
             self.message.emit(f"Not saved: {exc}", "error")
             return False
         self._disk_mtime = _mtime(doc.path)
@@ -244,7 +259,10 @@ class Session(QObject):
         if self.item is not None:
             labels = tuple(s.label for s in doc.shapes)
             self.states[self.item.path] = FileState(
-                LABELED if labels else EMPTY, len(labels), labels
+                LABELED if labels else EMPTY,
+                len(labels),
+                labels,
+                machine=count_machine(doc.shapes),
             )
             self.states_changed.emit()
         self.message.emit(f"Saved {doc.path.name}", "status")

@@ -4,6 +4,7 @@ and the inference thread ending with the window."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
+from labeldesk.core.machine import count_machine, machine_source
 from labeldesk.core.tools.proposals import ProposalTool
 from labeldesk.core.tools.sam import SamTool
 from labeldesk.ui.actions import conflicts
 from labeldesk.ui.assist import install
+from labeldesk.ui.panels.files import SHOW
 from labeldesk.ui.plugins import install_plugins
 from tests.gui.conftest import wait_loaded
 
@@ -71,27 +74,101 @@ def test_auto_segment_without_a_model_then_click_and_class_key(assisted, qtbot) 
     assert window.canvas.tool() is tool and "proposals" in window.canvas.overlay_keys()
     assert ctl.dock.isVisible() and ctl.panel.list.count() == len(tool.open)
     assert ctl.panel.list.item(0).text().startswith("proposed")
+    # G then Enter: classless proposals are never given the active class in bulk
+    window.canvas.setFocus()
+    key(window, Qt.Key.Key_Return)
+    assert len(doc) == n0 and ctl.review is tool and len(tool.open) >= 5
+    assert "no class" in window.statusBar().currentMessage()
     # pick the car body (the largest region under the car's middle) and press 3 ("car")
     target = tool.hit(495, 400)
     assert target is not None
-    window.canvas.setFocus()
     qtbot.mouseClick(
         window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=widget_point(window, 495, 400)
     )
     assert tool.selected == [target]
+    car = window.session.classes.by_hotkey("3").name
     key(window, Qt.Key.Key_3)
-    assert len(doc) == n0 + 1 and doc.shapes[-1].label == window.session.classes.by_hotkey("3").name
+    assert len(doc) == n0 + 1 and doc.shapes[-1].label == car
+    accepted = doc.shapes[-1]
+    assert machine_source(accepted) == "classical"  # marked until a person saves
     assert target not in tool.open and ctl.panel.list.count() == len(tool.open)
-    # Enter accepts everything else in one undo step; the previous tool comes back
-    left = len(tool.open)
-    key(window, Qt.Key.Key_Return)
-    assert len(doc) == n0 + 1 + left
-    assert ctl.review is None and "proposals" not in window.canvas.overlay_keys()
+    # the accept selected nothing: the next class key picks the class, relabels nothing
+    assert len(window.session.selection) == 0
+    first = window.session.classes.by_hotkey("1").name
+    key(window, Qt.Key.Key_1)
+    assert accepted.label == car and window.session.active == first
+    # Esc rejects the rest; the previous tool comes back
+    key(window, Qt.Key.Key_Escape)
+    assert len(doc) == n0 + 1 and ctl.review is None
+    assert "proposals" not in window.canvas.overlay_keys()
     assert window.canvas.tool() is before and not ctl.dock.isVisible()
+    # selected by the person (the objects list), a class key does relabel it
+    view = window.layers.view
+    index = window.layers.model.index(window.layers.model.row_of(len(doc) - 1), 0)
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center()
+    )
+    window.canvas.setFocus()
+    assert window.session.selection.uids() == [accepted.uid]
+    key(window, Qt.Key.Key_3)
+    key(window, Qt.Key.Key_1)
+    assert doc.shapes[-1].label == first
     doc.undo()
-    assert len(doc) == n0 + 1
+    assert doc.shapes[-1].label == car
     doc.undo()
     assert len(doc) == n0
+
+
+def test_accept_all_n_as_the_active_class(assisted, qtbot) -> None:
+    window, ctl = assisted
+    doc = window.session.doc
+    n0 = len(doc)
+    action = window.actions["assist.accept_all_as"]
+    assert not action.isEnabled()
+    tool = run_auto(qtbot, window, ctl)
+    n = len(tool.open)
+    active = window.session.active
+    assert action.isEnabled() and action.text() == f"Accept All {n} as {active}"
+    assert ctl.panel.accept_as.text() == f"Accept All {n} as {active}"
+    assert not ctl.panel.accept_all.isEnabled()  # no proposal carries a class
+    window.class_control.choose_key("2")  # another active class: the count and name follow
+    active = window.session.active
+    assert action.text() == f"Accept All {n} as {active}"
+    action.trigger()
+    assert len(doc) == n0 + n and {s.label for s in doc.shapes[n0:]} == {active}
+    assert all(machine_source(s) == "classical" for s in doc.shapes[n0:])
+    assert ctl.review is None and not action.isEnabled()
+    doc.undo()  # one undo step
+    assert len(doc) == n0
+
+
+def test_files_panel_to_review_until_a_person_saves(assisted, qtbot) -> None:
+    window, ctl = assisted
+    first = window.session.item.path
+    tool = run_auto(qtbot, window, ctl)
+    window.canvas.setFocus()
+    qtbot.mouseClick(
+        window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=widget_point(window, 495, 400)
+    )
+    key(window, Qt.Key.Key_3)
+    assert tool.open and window.session.doc.is_dirty()
+    window.go(+1)  # saved automatically: the marks stay
+    wait_loaded(qtbot, window, "02-fruit.jpg")
+    assert window.files.state_of(first) == "review"
+    saved = json.loads(first.with_suffix(".json").read_text())
+    assert [s["machine"] for s in saved["shapes"] if "machine" in s] == ["classical"]
+    assert "to review" in window.files.summary.text()
+    window.files.show_combo.setCurrentIndex(SHOW.index("To review"))
+    assert window.files.visible_names() == [first.name]
+    window.files.show_combo.setCurrentIndex(0)
+    window.go(-1)
+    wait_loaded(qtbot, window, first.name)
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert window.files.state_of(first) == "labeled"
+    saved = json.loads(first.with_suffix(".json").read_text())
+    assert not any("machine" in s for s in saved["shapes"])
+    assert count_machine(window.session.doc.shapes) == 0
 
 
 def test_escape_rejects_and_a_new_image_drops_the_proposals(assisted, qtbot) -> None:

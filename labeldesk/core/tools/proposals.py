@@ -2,10 +2,23 @@
 
 :class:`ProposalTool` shows a set of proposed regions (from auto-segment, see
 :mod:`labeldesk.models.proposals`): click selects one (Shift/Ctrl+click adds), a class hotkey
-1-9 accepts the selected (or hovered) ones with that class, double click accepts with the
-active class, Enter accepts all, Delete/Backspace rejects the selected ones, Esc rejects the
-rest. Each accept is one undo step. It is not in :data:`~labeldesk.core.tools.TOOLS`: the
-assist UI makes one per set of proposals.
+1-9 accepts the selected (or hovered) ones with that class, double click accepts one with the
+active class, Delete/Backspace rejects the selected ones, Esc rejects the rest. Each accept is
+one undo step. It is not in :data:`~labeldesk.core.tools.TOOLS`: the assist UI makes one per
+set of proposals.
+
+Review that cannot mislabel:
+
+* Enter accepts only the proposals that already carry a class (a trained model's); a
+  classless proposal gets a class only from the person: a class key on the ones picked, a
+  double click (the active class, one proposal), or the explicit :meth:`accept_all_as` ("Accept
+  all N as <class>", a command that shows the count).
+* Accepting never selects what it adds, so a class key pressed next only picks the class
+  for what comes after; it relabels objects only when the person selected them (the rule
+  CVAT follows: a label key changes the object the person activated, otherwise the default
+  label for new objects).
+* Every accepted object is marked machine-made (:func:`labeldesk.core.machine.mark_machine`
+  with the proposals' ``source``) until a person saves the image.
 
 :func:`render_proposals` paints the open proposals into one RGBA overlay.
 
@@ -23,6 +36,7 @@ import numpy as np
 
 from labeldesk.core.commands import AddShapes
 from labeldesk.core.convert import shape_from_crop
+from labeldesk.core.machine import mark_machine
 from labeldesk.core.shapes import Shape
 from labeldesk.core.tools.base import KeyEvent, PointerEvent, Preview, Tool, ToolContext
 
@@ -49,7 +63,8 @@ class ProposalTool(Tool):
 
     ``open`` lists the indices of ``items`` still proposed; ``selected`` those picked.
     ``on_finish`` is called once nothing is left to review. ``version`` grows whenever
-    ``open`` or ``selected`` change (the UI redraws its overlay then).
+    ``open`` or ``selected`` change (the UI redraws its overlay then). ``source`` (``"model"``,
+    ``"sam"``, ``"classical"``...) is what accepted objects are marked as made by.
     """
 
     name = "proposals"
@@ -62,9 +77,11 @@ class ProposalTool(Tool):
         ctx: ToolContext,
         items: Sequence[ProposalLike],
         on_finish: Callable[[], None] | None = None,
+        source: str = "proposals",
     ) -> None:
         super().__init__(ctx)
         self.items = list(items)
+        self.source = source or "proposals"
         self.open: list[int] = list(range(len(self.items)))
         self.selected: list[int] = []
         self.hover: int | None = None
@@ -74,10 +91,20 @@ class ProposalTool(Tool):
 
     @property
     def hint(self) -> str:
+        classed = len(self.classed())
+        enter = f"Enter accepts the {classed} with a class, " if classed else ""
         return (
             f"{len(self.open)} proposed: click to pick, 1-9 accepts as that class, double-click "
-            "as the active class, Enter accepts all, Delete rejects, Esc rejects the rest"
+            f"as the active class, {enter}Delete rejects, Esc rejects the rest"
         )
+
+    def classed(self) -> list[int]:
+        """The open proposals that carry a class of their own (a trained model's)."""
+        return [i for i in self.open if self.items[i].label]
+
+    def classless(self) -> list[int]:
+        """The open proposals without a class."""
+        return [i for i in self.open if not self.items[i].label]
 
     def busy(self) -> bool:
         return bool(self.open)
@@ -134,7 +161,7 @@ class ProposalTool(Tool):
         if not self.open:
             return False
         if ev.key == "Enter":
-            self.accept(list(self.open))
+            self.accept_classed()
         elif ev.key == "Escape":
             self.reject(list(self.open))
         elif ev.key in ("Delete", "Backspace") and self._targets():
@@ -156,24 +183,41 @@ class ProposalTool(Tool):
             self.selected = chosen
             self._bump()
 
+    def accept_classed(self) -> list[Shape]:
+        """Enter: accept the open proposals that carry a class; the classless ones stay open
+        (a message says how to give them one). Returns the shapes added."""
+        classed, classless = self.classed(), self.classless()
+        if classless:
+            self.ctx.message(
+                f"{len(classless)} proposed region{'s have' if len(classless) != 1 else ' has'} "
+                "no class: pick and press a class key (1-9), or use "
+                f"Accept All {len(classless)} as {self.ctx.active_label()}"
+            )
+        return self.accept(classed) if classed else []
+
+    def accept_all_as(self, label: str) -> list[Shape]:
+        """The explicit bulk accept: every open proposal as ``label`` (one undo step)."""
+        return self.accept(list(self.open), label)
+
     def accept(self, indices: Sequence[int], label: str | None = None) -> list[Shape]:
-        """Add ``indices`` as objects, labelled ``label`` or else each proposal's own label or
-        the active class; one undo step. Returns the shapes added."""
-        take = [i for i in dict.fromkeys(indices) if i in self.open]
+        """Add ``indices`` as objects labelled ``label`` or else each proposal's own label
+        (a proposal with neither is left open); one undo step. The objects are marked
+        machine-made and not selected. Returns the shapes added."""
+        take = [
+            i for i in dict.fromkeys(indices) if i in self.open and (label or self.items[i].label)
+        ]
         shapes: list[Shape] = []
         for i in take:
             it = self.items[i]
-            name = label or it.label or self.ctx.active_label()
-            shape = shape_from_crop(it.mask, it.origin, name)
+            shape = shape_from_crop(it.mask, it.origin, label or it.label or "")
             if shape is not None:
-                shapes.append(shape)
+                shapes.append(mark_machine(shape, self.source))
         if shapes:
             classes = self.doc.classes
             for s in shapes:
                 if s.label not in classes:
                     classes.ensure(s.label)
             self.doc.execute(AddShapes(shapes))
-            self.ctx.selection.set([s.uid for s in shapes])
         self._close(take)
         return shapes
 

@@ -22,15 +22,23 @@ from pathlib import Path
 import numpy as np
 
 from labeldesk.core.errors import LabeldeskError
+from labeldesk.core.machine import is_machine
 from labeldesk.models.seg.dataset import IGNORE, Sample, TrainingDataError
 
 IGNORE_LABEL = "__ignore__"
 
 
 def samples_from_folder(
-    folder: str | os.PathLike[str], class_names: Sequence[str]
+    folder: str | os.PathLike[str],
+    class_names: Sequence[str],
+    *,
+    include_machine: bool = False,
 ) -> tuple[list[Sample], list[str]]:
     """Read every labeled image of ``folder``; returns ``(samples, notes)``.
+
+    Machine-made shapes no person has reviewed yet (the ``"machine"`` mark of
+    :mod:`labeldesk.core.machine`: prelabel, accepted auto-segment proposals) are left out
+    unless ``include_machine``; a note says how many.
 
     ``samples`` hold ``image`` (H, W, 3) uint8 RGB, ``label`` (H, W) uint8 (0 background,
     ``i`` = ``class_names[i - 1]``, 255 ignore), ``instances`` (H, W) int32 and ``name`` (the
@@ -57,12 +65,14 @@ def samples_from_folder(
     labels = LabelSet(("_background_", *names), has_ignore=True, source="project classes")
     samples: list[Sample] = []
     notes: list[str] = []
-    empty = 0
+    empty = machine = 0
     unknown: dict[str, int] = {}
     for path in sorted(root.glob("*.json"), key=lambda p: p.name.lower()):
         try:
             doc = read_labelme(path)
-            if not doc.shapes:
+            shapes = [s for s in doc.shapes if include_machine or not is_machine(s)]
+            machine += len(doc.shapes) - len(shapes)
+            if not shapes:
                 empty += 1
                 continue
             if doc.image_data is not None:
@@ -79,7 +89,7 @@ def samples_from_folder(
             notes.append(f"skipped {path.name}: {exc}")
             continue
         image = to_rgb8(raw)
-        raster = rasterize(doc.shapes, image.shape[:2], labels)
+        raster = rasterize(shapes, image.shape[:2], labels)
         for label in raster.unknown:
             unknown[label] = unknown.get(label, 0) + 1
         cls = raster.cls
@@ -88,6 +98,11 @@ def samples_from_folder(
             notes.append(f"skipped {path.name}: none of its shapes is of a project class")
             continue
         samples.append(Sample(image, label_map, raster.ins.astype(np.int32), path.name))
+    if machine:
+        notes.append(
+            f"{machine} machine-made shape(s) not reviewed yet were left out "
+            "(save them in the app to review them, or pass --include-machine)"
+        )
     if empty:
         notes.append(f"{empty} annotation file(s) without shapes were skipped")
     for label, count in sorted(unknown.items()):

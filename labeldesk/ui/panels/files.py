@@ -1,5 +1,8 @@
 """The files panel: the folder's images with their labeled / unlabeled state and a filter.
 
+An image whose objects include machine-made ones not reviewed yet (auto-segment, prelabel,
+see :mod:`labeldesk.core.machine`) shows as "to review" until a person saves it.
+
 It lists the images in folder order, or sorted by per-image scores
 (:meth:`FilesPanel.set_sort_scores`, e.g. the trained model's uncertainty); ``order_changed``
 tells the navigator, so next / previous image follow the order shown.
@@ -29,13 +32,15 @@ from labeldesk.ui.folder import BAD, EMPTY, LABELED, UNLABELED, FileState
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 3  # position in the sorted order (int)
+REVIEW = "review"  # labeled, with machine-made objects no person has saved yet
 STATE_ICONS = {
     LABELED: ("mdi6.check-circle", "#2da44e"),
+    REVIEW: ("mdi6.eye-check-outline", "#0969da"),
     EMPTY: ("mdi6.circle-outline", "#d29922"),
     UNLABELED: ("mdi6.circle-outline", "#8c959f"),
     BAD: ("mdi6.alert-circle-outline", "#e5484d"),
 }
-SHOW = ("All images", "Unlabeled", "Labeled", "Problems")
+SHOW = ("All images", "Unlabeled", "Labeled", "Problems", "To review")
 
 
 class _Filter(QSortFilterProxyModel):
@@ -118,15 +123,18 @@ class FilesPanel(QWidget):
         item = self._items.get(path)
         if item is None:
             return
-        icon, color = STATE_ICONS[state.state]
+        shown = REVIEW if state.state == LABELED and state.machine else state.state
+        icon, color = STATE_ICONS[shown]
         item.setIcon(qta.icon(icon, color=color))
-        item.setData(state.state, STATE_ROLE)
+        item.setData(shown, STATE_ROLE)
         detail = {
             LABELED: f"{state.count} object{'s' if state.count != 1 else ''}",
+            REVIEW: f"{state.count} object{'s' if state.count != 1 else ''}, to review: "
+            f"{state.machine} machine-made (saving the image reviews them)",
             EMPTY: "annotation file with no objects",
             UNLABELED: "not labeled yet",
             BAD: f"cannot read its annotation: {state.message}",
-        }[state.state]
+        }[shown]
         self._details[path] = detail
         self._set_tooltip(path)
         if summary:
@@ -199,12 +207,15 @@ class FilesPanel(QWidget):
 
     def _update_summary(self) -> None:
         n = self.model.rowCount()
-        done = sum(1 for it in self._items.values() if it.data(STATE_ROLE) == LABELED)
-        self.summary.setText(f"  {done} of {n} images labeled")
+        done = sum(1 for it in self._items.values() if it.data(STATE_ROLE) in (LABELED, REVIEW))
+        review = sum(1 for it in self._items.values() if it.data(STATE_ROLE) == REVIEW)
+        more = f", {review} to review" if review else ""
+        self.summary.setText(f"  {done} of {n} images labeled{more}")
 
     def _set_states(self, choice: int) -> None:
         self.proxy.beginFilterChange()
-        self.proxy.states = [None, {UNLABELED, EMPTY}, {LABELED}, {BAD}][choice]
+        choices = [None, {UNLABELED, EMPTY}, {LABELED, REVIEW}, {BAD}, {REVIEW}]
+        self.proxy.states = choices[choice]
         self.proxy.endFilterChange()
 
     def _activated(self, index: QModelIndex) -> None:
