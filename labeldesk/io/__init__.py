@@ -1,7 +1,8 @@
 """File formats and images: Qt-free codecs.
 
 Public API: :func:`read_labelme` returns a :class:`~labeldesk.core.Document`,
-:func:`write_labelme` writes one; :func:`load_image` decodes an image with its orientation.
+:func:`write_labelme` writes one; :func:`load_image` decodes an image with its orientation;
+:func:`open_stack` opens a video, frame folder, TIFF, NIfTI or DICOM series as lazily read frames.
 """
 
 from labeldesk.io.atomic import atomic_write_bytes, atomic_write_text
@@ -21,6 +22,7 @@ from labeldesk.io.labelme import (
     read_labelme,
     write_labelme,
 )
+from labeldesk.io.stacks import open_stack
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -32,6 +34,7 @@ __all__ = [
     "dumps_labelme",
     "list_images",
     "load_image",
+    "open_stack",
     "read_info",
     "read_labelme",
     "to_display",
