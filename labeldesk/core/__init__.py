@@ -12,8 +12,9 @@ from labeldesk.core.errors import (
     ReadError,
     WriteError,
 )
-from labeldesk.core.events import DocEvent, Signal
-from labeldesk.core.history import History, Macro
+from labeldesk.core.events import DocEvent, EventKind, Signal
+from labeldesk.core.history import Command, History, Macro
+from labeldesk.core.shapelist import ShapeList
 from labeldesk.core.shapes import SHAPE_TYPES, Shape
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "SHAPE_TYPES",
     "AddShapes",
     "ClassCatalogue",
+    "Command",
     "DocEvent",
     "Document",
     "EditShape",
+    "EventKind",
     "ExportError",
     "History",
     "ImageReadError",
@@ -37,6 +40,7 @@ __all__ = [
     "RemoveShapes",
     "Reorder",
     "Shape",
+    "ShapeList",
     "Signal",
     "WriteError",
     "default_color",

@@ -1,7 +1,10 @@
 """The commands that change a document. Each one is a single, exactly reversible edit.
 
-Commands keep only what they need to go back: removed shapes, old attribute values, or for
-mask painting the changed bounding box of the bitmap (before and after).
+Each follows :class:`labeldesk.core.history.Command`: ``do(shapes)`` and ``undo(shapes)`` act
+on the document's :class:`~labeldesk.core.shapelist.ShapeList` (run them through
+``Document.execute``). Commands keep only what they need to go back: removed shapes, old
+attribute values, or for mask painting the changed bounding box of the bitmap (before and
+after).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from labeldesk.core.errors import InvalidShapeError
 from labeldesk.core.shapes import Shape, as_points, mask_box
 
 if TYPE_CHECKING:
-    from labeldesk.core.document import Document
+    from labeldesk.core.shapelist import ShapeList
 
 EDITABLE = (
     "label",
@@ -38,14 +41,15 @@ class AddShapes:
         self.indices = list(indices) if indices is not None else None
         self.text = "Add " + ("object" if len(self.shapes) == 1 else f"{len(self.shapes)} objects")
 
-    def do(self, doc: Document) -> None:
+    def do(self, shapes: ShapeList) -> None:
         if self.indices is None:
-            n = len(doc.shapes)
+            n = len(shapes)
             self.indices = list(range(n, n + len(self.shapes)))
-        doc._insert(self.indices, self.shapes)
+        shapes.insert(self.indices, self.shapes)
 
-    def undo(self, doc: Document) -> None:
-        doc._remove(self.indices)
+    def undo(self, shapes: ShapeList) -> None:
+        assert self.indices is not None, "undo before do"
+        shapes.remove(self.indices)
 
     def nbytes(self) -> int:
         return 64 + sum(s.nbytes() for s in self.shapes)
@@ -61,11 +65,11 @@ class RemoveShapes:
             "object" if len(self.indices) == 1 else f"{len(self.indices)} objects"
         )
 
-    def do(self, doc: Document) -> None:
-        self.removed = doc._remove(self.indices)
+    def do(self, shapes: ShapeList) -> None:
+        self.removed = shapes.remove(self.indices)
 
-    def undo(self, doc: Document) -> None:
-        doc._insert(self.indices, self.removed)
+    def undo(self, shapes: ShapeList) -> None:
+        shapes.insert(self.indices, self.removed)
 
     def nbytes(self) -> int:
         return 64 + sum(s.nbytes() for s in self.removed)
@@ -89,8 +93,8 @@ class EditShape:
         self.old: dict[str, Any] = {}
         self.text = text
 
-    def do(self, doc: Document) -> None:
-        shape = doc.shapes[self.index]
+    def do(self, shapes: ShapeList) -> None:
+        shape = shapes[self.index]
         self.old = {k: _copy(getattr(shape, k)) for k in self.new}
         for k, v in self.new.items():
             setattr(shape, k, _copy(v))
@@ -100,13 +104,13 @@ class EditShape:
             for k, v in self.old.items():
                 setattr(shape, k, v)
             raise
-        doc._changed([self.index])
+        shapes.touch([self.index])
 
-    def undo(self, doc: Document) -> None:
-        shape = doc.shapes[self.index]
+    def undo(self, shapes: ShapeList) -> None:
+        shape = shapes[self.index]
         for k, v in self.old.items():
             setattr(shape, k, _copy(v))
-        doc._changed([self.index])
+        shapes.touch([self.index])
 
     def nbytes(self) -> int:
         return (
@@ -123,16 +127,14 @@ class Reorder:
         self.order = list(order)
         self.text = text
 
-    def do(self, doc: Document) -> None:
-        if sorted(self.order) != list(range(len(doc.shapes))):
-            raise ValueError(f"order must be a permutation of 0..{len(doc.shapes) - 1}")
-        doc._reorder(self.order)
+    def do(self, shapes: ShapeList) -> None:
+        shapes.reorder(self.order)  # checks that it is a permutation
 
-    def undo(self, doc: Document) -> None:
+    def undo(self, shapes: ShapeList) -> None:
         inverse = [0] * len(self.order)
         for new, old in enumerate(self.order):
             inverse[old] = new
-        doc._reorder(inverse)
+        shapes.reorder(inverse)
 
     def nbytes(self) -> int:
         return 64 + 8 * len(self.order)
@@ -158,9 +160,10 @@ class PaintMask:
         self.old_mask_shape: tuple[int, int] | None = None
         self.text = "Paint" if value else "Erase"
 
-    def do(self, doc: Document) -> None:
-        shape = doc.shapes[self.index]
-        if shape.shape_type != "mask" or shape.mask is None:
+    def do(self, shapes: ShapeList) -> None:
+        shape = shapes[self.index]
+        mask = shape.mask
+        if shape.shape_type != "mask" or mask is None:
             raise InvalidShapeError("only mask objects can be painted")
         h, w = self.stroke.shape
         bx1, by1, bx2, by2 = mask_box(shape.points)
@@ -170,31 +173,32 @@ class PaintMask:
             nx2, ny2 = max(bx2, self.x0 + w - 1), max(by2, self.y0 + h - 1)
             if (nx1, ny1, nx2, ny2) != (bx1, by1, bx2, by2):
                 grown = np.zeros((ny2 - ny1 + 1, nx2 - nx1 + 1), dtype=bool)
-                grown[by1 - ny1 : by2 - ny1 + 1, bx1 - nx1 : bx2 - nx1 + 1] = shape.mask
-                shape.mask = grown
+                grown[by1 - ny1 : by2 - ny1 + 1, bx1 - nx1 : bx2 - nx1 + 1] = mask
+                shape.mask = mask = grown
                 shape.points = np.array([[nx1, ny1], [nx2, ny2]], dtype=np.float64)
                 bx1, by1 = nx1, ny1
-        region = _clip_region(shape.mask.shape, self.y0 - by1, self.x0 - bx1, h, w)
+        region = _clip_region(mask.shape, self.y0 - by1, self.x0 - bx1, h, w)
         if region is not None:
             (ys, xs), (ss_y, ss_x) = region
-            self.before = shape.mask[ys, xs].copy()
-            shape.mask[ys, xs][self.stroke[ss_y, ss_x]] = self.value
-        doc._changed([self.index])
+            self.before = mask[ys, xs].copy()
+            mask[ys, xs][self.stroke[ss_y, ss_x]] = self.value
+        shapes.touch([self.index])
 
-    def undo(self, doc: Document) -> None:
-        shape = doc.shapes[self.index]
+    def undo(self, shapes: ShapeList) -> None:
+        shape = shapes[self.index]
+        mask = shape.mask
+        assert mask is not None and self.old_points is not None, "undo before do"
         bx1, by1, _, _ = mask_box(shape.points)
         h, w = self.stroke.shape
-        region = _clip_region(shape.mask.shape, self.y0 - by1, self.x0 - bx1, h, w)
+        region = _clip_region(mask.shape, self.y0 - by1, self.x0 - bx1, h, w)
         if region is not None and self.before is not None:
             (ys, xs), _ = region
-            shape.mask[ys, xs] = self.before
-        assert self.old_points is not None
+            mask[ys, xs] = self.before
         ox1, oy1, ox2, oy2 = mask_box(self.old_points)
-        if (ox1, oy1) != (bx1, by1) or shape.mask.shape != (oy2 - oy1 + 1, ox2 - ox1 + 1):
-            shape.mask = shape.mask[oy1 - by1 : oy2 - by1 + 1, ox1 - bx1 : ox2 - bx1 + 1].copy()
+        if (ox1, oy1) != (bx1, by1) or mask.shape != (oy2 - oy1 + 1, ox2 - ox1 + 1):
+            shape.mask = mask[oy1 - by1 : oy2 - by1 + 1, ox1 - bx1 : ox2 - bx1 + 1].copy()
         shape.points = self.old_points.copy()
-        doc._changed([self.index])
+        shapes.touch([self.index])
 
     def nbytes(self) -> int:
         return 128 + self.stroke.nbytes + (0 if self.before is None else self.before.nbytes)

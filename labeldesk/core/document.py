@@ -2,6 +2,8 @@
 
 Views never change shapes directly: they call :meth:`Document.execute` with a command (or use
 the helpers below, which do), so every change is undoable and observed through ``doc.changed``.
+Commands act on the document's :class:`~labeldesk.core.shapelist.ShapeList`, the one object
+that changes the list of shapes and announces each change.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 from labeldesk.core.classes import ClassCatalogue
 from labeldesk.core.commands import AddShapes, EditShape, RemoveShapes, Reorder
 from labeldesk.core.events import DocEvent, Signal
-from labeldesk.core.history import History, Macro
+from labeldesk.core.history import Command, History, Macro
+from labeldesk.core.shapelist import ShapeList
 from labeldesk.core.shapes import KeptShape, Shape
 
 LABELME_VERSION = "5.5.0"
@@ -58,7 +61,7 @@ class Document:
         self.classes = classes if classes is not None else ClassCatalogue()
         self.history = History()
         self.changed = Signal()
-        self._shapes: list[Shape] = list(shapes)
+        self._list = ShapeList(shapes, self.changed)
         # shapes labelme opens but labeldesk cannot draw, written back unchanged (io.labelme)
         self.kept_shapes: list[KeptShape] = []
 
@@ -66,13 +69,13 @@ class Document:
     @property
     def shapes(self) -> tuple[Shape, ...]:
         """The annotation objects in z-order (first drawn first; also the export order)."""
-        return tuple(self._shapes)
+        return self._list.snapshot()
 
     def __len__(self) -> int:
-        return len(self._shapes)
+        return len(self._list)
 
     def index_of(self, uid: int) -> int:
-        for i, s in enumerate(self._shapes):
+        for i, s in enumerate(self._list):
             if s.uid == uid:
                 return i
         raise KeyError(uid)
@@ -96,29 +99,29 @@ class Document:
             self.image_height,
             self.image_width,
             tuple(sorted(self.flags.items())),
-            tuple(s.state() for s in self._shapes),
+            tuple(s.state() for s in self._list),
         )
 
     # -- changing (all through commands) ---------------------------------------------------
-    def execute(self, command: Any) -> None:
+    def execute(self, command: Command) -> None:
         """Do ``command`` and record it for undo; then tell the views."""
-        self.history.push(command, self)
+        self.history.push(command, self._list)
         self.changed.emit(DocEvent("history"))
 
     @contextmanager
     def group(self, text: str) -> Iterator[Macro]:
         """Make the commands executed inside the block one undo step (one gesture)."""
-        with self.history.group(text, doc=self) as macro:
+        with self.history.group(text, self._list) as macro:
             yield macro
         self.changed.emit(DocEvent("history"))
 
     def undo(self) -> bool:
-        done = self.history.undo(self)
+        done = self.history.undo(self._list)
         self.changed.emit(DocEvent("history"))
         return done
 
     def redo(self) -> bool:
-        done = self.history.redo(self)
+        done = self.history.redo(self._list)
         self.changed.emit(DocEvent("history"))
         return done
 
@@ -146,26 +149,5 @@ class Document:
 
     def replace_all(self, shapes: Sequence[Shape]) -> None:
         """Load new content without history (opening a file)."""
-        self._shapes = list(shapes)
         self.history.clear()
-        self.changed.emit(DocEvent("reset"))
-
-    # -- primitives for commands only --------------------------------------------------------
-    def _insert(self, indices: Sequence[int], shapes: Sequence[Shape]) -> None:
-        for i, s in sorted(zip(indices, shapes, strict=True), key=lambda t: t[0]):
-            self._shapes.insert(i, s)
-        self.changed.emit(DocEvent("inserted", tuple(indices)))
-
-    def _remove(self, indices: Sequence[int]) -> list[Shape]:
-        removed = [self._shapes[i] for i in indices]
-        for i in sorted(indices, reverse=True):
-            del self._shapes[i]
-        self.changed.emit(DocEvent("removed", tuple(indices)))
-        return removed
-
-    def _reorder(self, order: Sequence[int]) -> None:
-        self._shapes = [self._shapes[i] for i in order]
-        self.changed.emit(DocEvent("reordered", tuple(range(len(order)))))
-
-    def _changed(self, indices: Sequence[int]) -> None:
-        self.changed.emit(DocEvent("changed", tuple(indices)))
+        self._list.reset(shapes)

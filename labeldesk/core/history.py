@@ -1,7 +1,8 @@
 """Undo/redo: a linear stack of commands, unbounded in count but held to a memory budget.
 
-A command is an object with ``do(doc)``, ``undo(doc)``, a ``text`` for menus and ``nbytes()``
-(the memory it keeps alive). One user gesture is one step: commands run inside
+A command (the :class:`Command` protocol) is an object with ``do(shapes)``, ``undo(shapes)``
+(``shapes``: the document's :class:`~labeldesk.core.shapelist.ShapeList`), a ``text`` for
+menus and ``nbytes()`` (the memory it keeps alive). One user gesture is one step: commands run inside
 ``with history.group("text"):`` become a single :class:`Macro`. The document is clean (saved)
 when the stack stands at its clean index.
 """
@@ -13,17 +14,19 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from labeldesk.core.document import Document
+    from labeldesk.core.shapelist import ShapeList
 
 DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024
 
 
 class Command(Protocol):
+    """One exactly reversible change of a document's shapes (see the module docs)."""
+
     text: str
 
-    def do(self, doc: Document) -> None: ...
+    def do(self, shapes: ShapeList) -> None: ...
 
-    def undo(self, doc: Document) -> None: ...
+    def undo(self, shapes: ShapeList) -> None: ...
 
     def nbytes(self) -> int: ...
 
@@ -35,13 +38,13 @@ class Macro:
         self.text = text
         self.commands: list[Command] = list(commands or [])
 
-    def do(self, doc: Document) -> None:
+    def do(self, shapes: ShapeList) -> None:
         for c in self.commands:
-            c.do(doc)
+            c.do(shapes)
 
-    def undo(self, doc: Document) -> None:
+    def undo(self, shapes: ShapeList) -> None:
         for c in reversed(self.commands):
-            c.undo(doc)
+            c.undo(shapes)
 
     def nbytes(self) -> int:
         return 64 + sum(c.nbytes() for c in self.commands)
@@ -89,6 +92,10 @@ class History:
     def set_clean(self) -> None:
         self._clean = self._index
 
+    def set_dirty(self) -> None:
+        """Forget the clean point (a background save failed: nothing matches the disk)."""
+        self._clean = None
+
     def nbytes(self) -> int:
         return sum(self._sizes)
 
@@ -100,9 +107,9 @@ class History:
         self._open.clear()
 
     # -- changes -----------------------------------------------------------------------
-    def push(self, command: Command, doc: Document) -> None:
-        """Do ``command`` on ``doc`` and record it (inside an open group if there is one)."""
-        command.do(doc)
+    def push(self, command: Command, shapes: ShapeList) -> None:
+        """Do ``command`` on ``shapes`` and record it (inside an open group if there is one)."""
+        command.do(shapes)
         if self._open:
             self._open[-1].commands.append(command)
             return
@@ -132,11 +139,11 @@ class History:
                 self._clean = self._clean - drop if self._clean >= drop else None
 
     @contextmanager
-    def group(self, text: str, doc: Document | None = None) -> Iterator[Macro]:
+    def group(self, text: str, shapes: ShapeList | None = None) -> Iterator[Macro]:
         """Make every command pushed inside the block one undo step named ``text``.
 
-        If the block raises, the commands done so far are undone on ``doc`` (when given) and
-        nothing is recorded.
+        If the block raises, the commands done so far are undone on ``shapes`` (when given)
+        and nothing is recorded.
         """
         macro = Macro(text)
         self._open.append(macro)
@@ -144,8 +151,8 @@ class History:
             yield macro
         except BaseException:
             self._open.pop()
-            if doc is not None:
-                macro.undo(doc)
+            if shapes is not None:
+                macro.undo(shapes)
             raise
         self._open.pop()
         if not macro.commands:
@@ -155,16 +162,16 @@ class History:
         else:
             self._record(macro)
 
-    def undo(self, doc: Document) -> bool:
+    def undo(self, shapes: ShapeList) -> bool:
         if not self.can_undo():
             return False
         self._index -= 1
-        self._steps[self._index].undo(doc)
+        self._steps[self._index].undo(shapes)
         return True
 
-    def redo(self, doc: Document) -> bool:
+    def redo(self, shapes: ShapeList) -> bool:
         if not self.can_redo():
             return False
-        self._steps[self._index].do(doc)
+        self._steps[self._index].do(shapes)
         self._index += 1
         return True

@@ -48,8 +48,9 @@ class Progress:
         return isinstance(self.done, int) and isinstance(self.total, int)
 
 
-# A job: yields Progress, returns its result (``Job[Report]``).
-Job: TypeAlias = Generator[Progress, None, T]
+# A job: yields Progress (or None: a cancellation point only), returns its result
+# (``Job[Report]``).
+Job: TypeAlias = Generator[Progress | None, None, T]
 ProgressCallback: TypeAlias = Callable[[Progress], None]
 
 
