@@ -32,7 +32,7 @@ from labeldesk.ui.builtin_actions import default_registry
 from labeldesk.ui.canvas import Canvas
 from labeldesk.ui.class_control import ClassControl
 from labeldesk.ui.dialogs.cheat_sheet import CheatSheet
-from labeldesk.ui.dialogs.questions import ask_unsaved
+from labeldesk.ui.dialogs.questions import ask_replace_read_only, ask_unsaved
 from labeldesk.ui.dialogs.settings_dialog import Preferences, SettingsDialog
 from labeldesk.ui.journal import Journal
 from labeldesk.ui.panels.classes import ClassesPanel
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.session = Session(journal, self)
         self.session.ask_unsaved = lambda name, can_save: ask_unsaved(self, name, can_save)
+        self.session.ask_read_only = lambda name: ask_replace_read_only(self, name)
         self.canvas = Canvas(self)
         self.message_bar = MessageBar(self)
         central = QWidget(self)

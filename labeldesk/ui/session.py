@@ -46,6 +46,14 @@ from labeldesk.ui.folder import (
 from labeldesk.ui.journal import Journal, JournalEntry
 from labeldesk.ui.navigator import Navigator
 from labeldesk.ui.placeholder import placeholder_item
+from labeldesk.ui.saving import (
+    BACKGROUND_POINTS,
+    BackgroundSaver,
+    SaveResult,
+    read_only_target,
+    refuse_read_only,
+    save_weight,
+)
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.images import ImageWorker, LoadedImage
 
@@ -89,6 +97,10 @@ class Session(QObject):
         self.autosave = True
         self.states: dict[Path, FileState] = {}
         self.unreadable: dict[Path, str] = {}  # images that could not be decoded -> why
+        self.ask_read_only: Callable[[str], bool] = lambda _name: False
+        self.saver = BackgroundSaver(self)
+        self.saver.finished.connect(self._on_saved)
+        self._failed_saves: dict[Path, Document] = {}  # background writes that failed
         self.ask_unsaved: Callable[[str, bool], str] = lambda _name, _can_save: "cancel"
         self._dirty = False
         self._disk_mtime: float | None = None
@@ -180,6 +192,7 @@ class Session(QObject):
         self.loaded.emit()
         self.dirty_changed.emit(False)
         self.classes_changed.emit()
+        self._bring_back_failed_save(doc)
         if self._restore is not None and item.path.resolve() == self._restore.image_path:
             self._apply_restore()
 
@@ -247,7 +260,7 @@ class Session(QObject):
         sources = [machine_source(s) for s in marked]
         clear_machine(marked)
         try:
-            write_labelme(doc, doc.path)
+            self._write(doc)
         except LabeldeskError as exc:
             for s, src in zip(marked, sources, strict=True):  # not reviewed after all
                 mark_machine(s, src or "machine")
@@ -267,6 +280,62 @@ class Session(QObject):
             self.states_changed.emit()
         self.message.emit(f"Saved {doc.path.name}", "status")
         return True
+
+    def _write(self, doc: Document) -> None:
+        """Write ``doc`` to its file. A read-only file is replaced only if the user agrees;
+        a large document is written in the background (:mod:`labeldesk.ui.saving`), the
+        result coming back to :meth:`_on_saved`. Raises LabeldeskError."""
+        assert doc.path is not None
+        allow = False
+        if read_only_target(doc.path):
+            if not self.ask_read_only(doc.path.name):
+                raise refuse_read_only(doc.path)
+            allow = True
+        if save_weight(doc) > BACKGROUND_POINTS:
+            self.saver.submit(doc, doc.path, allow_read_only=allow)
+        else:
+            write_labelme(doc, doc.path, allow_read_only=allow)
+
+    def _on_saved(self, result: SaveResult) -> None:
+        """A background write finished: a failure is always shown, and nothing is lost."""
+        doc = result.doc
+        if result.error is None:
+            if doc is self.doc:
+                self._disk_mtime = _mtime(result.path)
+            self._failed_saves.pop(result.path, None)
+            self.message.emit(f"Saved {result.path.name}", "status")
+            return
+        if doc is self.doc:
+            doc.history.set_dirty()
+            doc.changed.emit(DocEvent("history"))
+            self.message.emit(f"Not saved: {result.error}", "error")
+            return
+        self._failed_saves[result.path] = result.snapshot
+        self.message.emit(
+            f"Not saved: {result.error}. The edits are kept: they come back when "
+            f"{result.path.stem} is opened again.",
+            "error",
+        )
+
+    def _bring_back_failed_save(self, doc: Document) -> None:
+        snap = self._failed_saves.pop(doc.path, None) if doc.path is not None else None
+        if snap is None:
+            return
+        with doc.group("Bring back edits that could not be saved"):
+            if len(doc):
+                doc.execute(RemoveShapes(range(len(doc))))
+            if len(snap):
+                doc.execute(AddShapes(list(snap.shapes)))
+        doc.kept_shapes = snap.kept_shapes
+        self.message.emit(
+            f"{doc.path.name if doc.path else 'This image'} has edits that could not be "
+            "saved earlier; they are back. Save to keep them.",
+            "warning",
+        )
+
+    def flush_saves(self) -> None:
+        """Wait for background saves and apply their results (tests, closing)."""
+        self.saver.flush()
 
     def write_journal(self) -> None:
         """Write the unsaved document to the crash journal now (normally debounced)."""
@@ -316,6 +385,7 @@ class Session(QObject):
     def close(self) -> None:
         """Stop the workers and end the journal (after :meth:`leave` agreed)."""
         self._journal_timer.stop()
+        self.saver.stop()
         self.images.stop()
         self.tasks.stop()
         self.journal.stop()

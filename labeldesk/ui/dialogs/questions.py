@@ -21,6 +21,18 @@ def ask_unsaved(parent: QWidget, name: str, can_save: bool) -> str:
     return {b.Save: "save", b.Discard: "discard"}.get(answer, "cancel")
 
 
+def ask_replace_read_only(parent: QWidget, name: str) -> bool:
+    """True when the user agrees to replace the read-only annotation file ``name``."""
+    b = QMessageBox.StandardButton
+    answer = QMessageBox.question(
+        parent,
+        "Read-only file",
+        f"{name} is read-only. Replace it anyway (it stays read-only)?",
+        b.Yes | b.Cancel,
+    )
+    return answer == b.Yes
+
+
 def ask_text(parent: QWidget, title: str, prompt: str, text: str = "") -> str | None:
     """A stripped line of text, or None when cancelled or empty."""
     value, ok = QInputDialog.getText(parent, title, prompt, text=text)
