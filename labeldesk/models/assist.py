@@ -160,7 +160,7 @@ class AssistSession:
         precision: str = "auto",
         classes: list[str] | None = None,
     ) -> ModelInfo:
-        """Load a SAM/MobileSAM checkpoint (replacing the SAM model) or a trained labeldesk
+        """Load a SAM/MobileSAM/SAM 2.1 checkpoint (replacing the SAM model) or a trained labeldesk
         model (replacing the trained one), told apart by the trained model's sidecar JSON.
 
         Raises ModelError naming the file (unsafe pickle, unknown variant, bad keys...).
@@ -183,20 +183,32 @@ class AssistSession:
             )
             self.trained_info = info
         else:
-            from labeldesk.models.sam import load_sam
+            from labeldesk.models.sam2.checkpoint import is_sam2_file
 
-            model = load_sam(path, device=device, config=config_sidecar(path))
-            model.set_encoder_precision(choose_precision(model, precision))
+            if is_sam2_file(path):  # SAM 2.1: fp32 only (reduced precision not validated)
+                from labeldesk.models.sam2 import load_sam2
+
+                model = load_sam2(path, device=device, config=config_sidecar(path))
+            else:
+                from labeldesk.models.sam import load_sam
+
+                model = load_sam(path, device=device, config=config_sidecar(path))
+                model.set_encoder_precision(choose_precision(model, precision))
             info = self.use_model(model, path.name, str(path))
         info.seconds = time.perf_counter() - start
         return info
 
     def use_model(self, model: Any, name: str = "model", path: str = "") -> ModelInfo:
-        """Use an already built :class:`SamModel` as the SAM model."""
-        from labeldesk.models.sam import SamPredictor
-
+        """Use an already built :class:`SamModel` (or SAM 2.1 ``Sam2Model``) as the SAM model."""
         self.unload("sam")
-        self._sam, self._predictor = model, SamPredictor(model)
+        if type(model).__module__.startswith("labeldesk.models.sam2"):
+            from labeldesk.models.sam2 import Sam2Predictor
+
+            self._sam, self._predictor = model, Sam2Predictor(model)
+        else:
+            from labeldesk.models.sam import SamPredictor
+
+            self._sam, self._predictor = model, SamPredictor(model)
         self.sam_info = ModelInfo(
             "sam", name, path, model.config.name, model.device.type, model.encoder_precision
         )

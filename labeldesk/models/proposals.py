@@ -183,8 +183,14 @@ def sam_proposals(
     dropped (the whole picture is not an object). Score: the predicted IoU."""
     from labeldesk.models.sam import SamAutomaticMaskGenerator
 
+    generator: Any = SamAutomaticMaskGenerator
+    if type(predictor).__module__.startswith("labeldesk.models.sam2"):
+        from labeldesk.models.sam2 import Sam2AutomaticMaskGenerator
+
+        generator = Sam2AutomaticMaskGenerator
+
     rgb = as_rgb(image)
-    gen = SamAutomaticMaskGenerator(
+    gen = generator(
         predictor,
         points_per_side=points_per_side,
         points_per_batch=points_per_batch,

@@ -75,8 +75,9 @@ def default_models_dir() -> Path:
 
 def known_checkpoints() -> list:
     from labeldesk.models.sam import KNOWN_CHECKPOINTS  # torch-free (lazy package)
+    from labeldesk.models.sam2 import KNOWN_SAM2_CHECKPOINTS
 
-    return list(KNOWN_CHECKPOINTS)
+    return list(KNOWN_CHECKPOINTS) + list(KNOWN_SAM2_CHECKPOINTS)
 
 
 def human_size(n: int) -> str:

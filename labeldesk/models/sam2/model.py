@@ -50,6 +50,7 @@ class Sam2Model(nn.Module):
         super().__init__()
         cfg = self.config = config
         self.model_id = config.name
+        self.encoder_precision = "fp32"
         d = cfg.d_model
         trunk = Hiera(
             embed_dim=cfg.embed_dim,
@@ -102,6 +103,12 @@ class Sam2Model(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.no_mem_embed.device
+
+    def set_encoder_precision(self, precision: str) -> None:
+        """Only "fp32" is supported for SAM 2 here (reduced precision is not validated)."""
+        if precision != "fp32":
+            raise ValueError(f"SAM 2 runs in fp32 only, not {precision!r}")
+        self.encoder_precision = precision
 
     # ----------------------------------------------------------------- image path
     def normalize(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from labeldesk.core.errors import ModelError
-from labeldesk.models.sam.cache import image_key
+from labeldesk.models.sam.cache import ImageEmbedding, image_key
 from labeldesk.models.sam2.model import ImageFeatures, Sam2Model
 
 
@@ -86,6 +86,53 @@ class Sam2Predictor:
 
     def holds_image(self, image: np.ndarray) -> bool:
         return self.features is not None and self.image_hash == image_key(image)
+
+    def to(self, device: str | torch.device) -> Sam2Predictor:
+        """Move the model (and the current features) to ``device``."""
+        self.model.to(device)
+        f = self.features
+        if f is not None:
+            self.features = ImageFeatures(
+                f.level2.to(device),
+                f.image_embed.to(device),
+                [t.to(device) for t in f.high_res],
+                f.pos.to(device),
+            )
+        return self
+
+    def get_embedding(self) -> ImageEmbedding:
+        """The current features as one cacheable array: ``image_embed`` (C x E x E), then the
+        stride-4 and stride-8 maps, packed as (1, 4C, E, E) float32 (read-only)."""
+        feats, size = self._require_image()
+        parts = [feats.image_embed, *feats.high_res]
+        flat = torch.cat([t.detach().to("cpu", torch.float32).reshape(-1) for t in parts])
+        c, e = feats.image_embed.shape[1], feats.image_embed.shape[-1]
+        arr = flat.numpy().reshape(1, 4 * c, e, e).copy()
+        arr.setflags(write=False)
+        s = self.model.image_size
+        return ImageEmbedding(arr, size, (s, s), self.model.model_id, self.image_hash)
+
+    def set_embedding(self, item: ImageEmbedding) -> None:
+        """Use features from :meth:`get_embedding` (e.g. from the embedding cache)."""
+        if item.model_id != self.model.model_id:
+            raise ModelError(
+                f"embedding was made by model {item.model_id!r}, not by {self.model.model_id!r}"
+            )
+        c, e = self.model.config.d_model, self.model.config.embedding_size
+        if tuple(item.embedding.shape) != (1, 4 * c, e, e):
+            raise ModelError(
+                f"embedding shape {item.embedding.shape} does not fit this model (1, {4 * c}, {e}, {e})"
+            )
+        flat = torch.as_tensor(np.array(item.embedding).reshape(-1), device=self.device)
+        n = c * e * e
+        embed = flat[:n].reshape(1, c, e, e)
+        hr0 = flat[n : 3 * n].reshape(1, c // 8, 4 * e, 4 * e)
+        hr1 = flat[3 * n :].reshape(1, c // 4, 2 * e, 2 * e)
+        level2 = embed - self.model.no_mem_embed.detach().view(1, -1, 1, 1)
+        self.features = ImageFeatures(level2, embed, [hr0, hr1], torch.empty(0))
+        self.original_size = (int(item.original_size[0]), int(item.original_size[1]))
+        self.image_hash = item.image_hash
+        self.preprocessed = None
 
     def _require_image(self) -> tuple[ImageFeatures, tuple[int, int]]:
         if self.features is None or self.original_size is None:
