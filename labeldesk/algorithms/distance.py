@@ -142,3 +142,127 @@ def distance_to(features: np.ndarray, *, spacing: Sequence[float] | np.ndarray |
         dist = cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
         return dist.astype(np.float64) * sp[0]
     return exact_edt(feat, spacing=sp)
+
+
+LOCAL_MARGIN = 48  # pixels around each boundary's box in distances_at
+MAX_PARTS = 256  # more separate boundaries than this: one transform over everything
+CELL = 8  # parts are found on a grid of CELL x CELL pixels
+
+
+def _points_distance(
+    features: np.ndarray, ys: np.ndarray, xs: np.ndarray, sp: np.ndarray
+) -> np.ndarray:
+    """Exact distance to ``features`` (2-D, has a True element) at the points ``(ys, xs)``."""
+    if sp[0] == sp[1]:
+        src = np.ascontiguousarray((~features).view(np.uint8))
+        dist = cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        return dist[ys, xs].astype(np.float64) * sp[0]
+    return exact_edt(features, spacing=sp)[ys, xs]
+
+
+def _parts(h: int, w: int, coords: list[tuple[np.ndarray, np.ndarray]]):
+    """Label the CELL x CELL cells that hold any of the points ``coords`` by 8-connected
+    group; returns ``(n, cell labels, boxes (x, y, w, h) in pixels)``."""
+    gh, gw = -(-h // CELL), -(-w // CELL)
+    cells = np.zeros((gh, gw), dtype=np.uint8)
+    for ys, xs in coords:
+        cells[ys // CELL, xs // CELL] = 1
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=8)
+    return n, labels, stats[1:, :4].astype(np.int64) * CELL
+
+
+def _local(
+    feat: np.ndarray,
+    ys: np.ndarray,
+    xs: np.ndarray,
+    sp: np.ndarray,
+    parts: tuple[int, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Distances to ``feat`` at ``(ys, xs)``, part by part (see :func:`distances_at`)."""
+    n, labels, boxes = parts
+    h, w = feat.shape
+    m = LOCAL_MARGIN
+    out = np.full(ys.size, np.nan)
+    part = labels[ys // CELL, xs // CELL]
+    order = np.argsort(part, kind="stable")
+    starts = np.searchsorted(part[order], np.arange(1, n + 1))
+    limit = m * float(sp.min())
+    for k in range(1, n):
+        idx = order[starts[k - 1] : starts[k]]
+        if idx.size == 0:
+            continue
+        x, y, bw, bh = boxes[k - 1]
+        x0, y0 = max(int(x) - m, 0), max(int(y) - m, 0)
+        x1, y1 = min(int(x + bw) + m, w), min(int(y + bh) + m, h)
+        local = feat[y0:y1, x0:x1]
+        if not local.any():
+            continue
+        d = _points_distance(local, ys[idx] - y0, xs[idx] - x0, sp)
+        ok = d <= limit
+        out[idx[ok]] = d[ok]
+    todo = np.isnan(out)
+    if todo.any():
+        out[todo] = _points_distance(feat, ys[todo], xs[todo], sp)
+    return out
+
+
+def boundary_distances(
+    ea: np.ndarray, eb: np.ndarray, *, spacing: Sequence[float] | np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(distances_at(ea, eb), distances_at(eb, ea))``: both directions between two point
+    sets (boundaries) of the same shape, sharing the work; see :func:`distances_at`."""
+    a = np.asarray(ea, dtype=bool)
+    b = np.asarray(eb, dtype=bool)
+    if a.shape != b.shape:
+        raise ValueError(f"eb must have the shape of ea {a.shape}, got {b.shape}")
+    sp = check_spacing(spacing, a.ndim)
+    if a.ndim != 2 or not a.any() or not b.any():
+        return distances_at(a, b, spacing=sp), distances_at(b, a, spacing=sp)
+    (ya, xa), (yb, xb) = np.nonzero(a), np.nonzero(b)
+    h, w = a.shape
+    parts = _parts(h, w, [(ya, xa), (yb, xb)])
+    m = LOCAL_MARGIN
+    boxes = parts[2]
+    area = int(((boxes[:, 2] + 2 * m) * (boxes[:, 3] + 2 * m)).sum())
+    if parts[0] - 1 > MAX_PARTS or area > 0.5 * h * w:
+        return _points_distance(a, yb, xb, sp), _points_distance(b, ya, xa, sp)
+    return _local(a, yb, xb, sp, parts), _local(b, ya, xa, sp, parts)
+
+
+def distances_at(
+    features: np.ndarray,
+    where: np.ndarray,
+    *,
+    spacing: Sequence[float] | np.ndarray | None = None,
+) -> np.ndarray:
+    """``distance_to(features)[where]`` (float64, in the order of ``np.nonzero(where)``),
+    computed in 2-D on small boxes where that is exact.
+
+    Each separate boundary (8-connected part of ``where | features`` on a grid of 8x8-pixel
+    cells) is measured in its own box grown by ``LOCAL_MARGIN`` pixels. A distance found there
+    is exact when it is at most the margin: a feature outside the box is farther than that.
+    The points whose distance is larger (or whose box holds no feature) are measured again
+    over the whole array. On a big image whose boundaries are small and far apart this saves
+    most of the transform.
+    """
+    feat = np.asarray(features, dtype=bool)
+    pts = np.asarray(where, dtype=bool)
+    if feat.shape != pts.shape:
+        raise ValueError(f"where must have the shape of features {feat.shape}, got {pts.shape}")
+    sp = check_spacing(spacing, feat.ndim)
+    count = int(np.count_nonzero(pts))
+    if count == 0:
+        return np.empty(0)
+    if not feat.any():
+        return np.full(count, np.inf)
+    if feat.ndim != 2:
+        return distance_to(feat, spacing=sp)[pts]
+    ys, xs = np.nonzero(pts)
+    h, w = feat.shape
+    parts = _parts(h, w, [(ys, xs), np.nonzero(feat)])
+    m = LOCAL_MARGIN
+    boxes = parts[2]
+    area = int(((boxes[:, 2] + 2 * m) * (boxes[:, 3] + 2 * m)).sum())
+    if parts[0] - 1 > MAX_PARTS or area > 0.5 * h * w:
+        return _points_distance(feat, ys, xs, sp)
+    return _local(feat, ys, xs, sp, parts)

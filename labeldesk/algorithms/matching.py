@@ -105,15 +105,18 @@ class Matching:
 def overlap_table(ref_ins: np.ndarray, test_ins: np.ndarray, void: np.ndarray | None = None):
     """``(inter, void_area)``: ``inter[r, t]`` = pixels of ref id ``r`` and test id ``t``
     (row / column 0 = none), ``void_area[t]`` = pixels of test id ``t`` on ``void``."""
-    a = np.asarray(ref_ins).astype(np.int64, copy=False)
-    b = np.asarray(test_ins).astype(np.int64, copy=False)
+    a = np.asarray(ref_ins)
+    b = np.asarray(test_ins)
     if a.shape != b.shape:
         raise ValueError(f"ref_ins and test_ins must have the same shape: {a.shape}, {b.shape}")
     if (a.size and a.min() < 0) or (b.size and b.min() < 0):
         raise ValueError("instance maps must not hold negative ids")
     nr = int(a.max()) + 1 if a.size else 1
     nt = int(b.max()) + 1 if b.size else 1
-    inter = np.bincount((a * nt + b).ravel(), minlength=nr * nt).reshape(nr, nt)
+    key_type = np.int32 if nr * nt < 2**31 else np.int64
+    key = a.astype(key_type, copy=False) * key_type(nt)
+    key += b.astype(key_type, copy=False)
+    inter = np.bincount(key.ravel(), minlength=nr * nt).reshape(nr, nt)
     if void is None:
         void_area = np.zeros(nt, dtype=np.int64)
     else:

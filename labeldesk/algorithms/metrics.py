@@ -42,9 +42,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
-from labeldesk.algorithms.distance import check_spacing, distance_to, mask_edges
+from labeldesk.algorithms.distance import boundary_distances, check_spacing, mask_edges
 
 NAN = float("nan")
 INF = float("inf")
@@ -109,6 +110,11 @@ def iou(ref: Any, test: Any) -> float:
 
 def _box(mask: np.ndarray) -> tuple[slice, ...] | None:
     """Slices of the box around the True elements grown by one on each side (clipped)."""
+    if mask.ndim == 2:
+        if not mask.any():
+            return None
+        x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+        return slice(max(y - 1, 0), y + h + 1), slice(max(x - 1, 0), x + w + 1)
     out = []
     for axis in range(mask.ndim):
         other = tuple(i for i in range(mask.ndim) if i != axis)
@@ -127,9 +133,7 @@ def _distances(a: np.ndarray, b: np.ndarray, sp: np.ndarray) -> tuple[np.ndarray
     if not ea.any() or not eb.any():
         n = int(max(ea.sum(), eb.sum()))
         return np.full(n, np.inf), np.full(n, np.inf)
-    to_a = distance_to(ea, spacing=sp)[eb]
-    to_b = distance_to(eb, spacing=sp)[ea]
-    return to_a, to_b
+    return boundary_distances(ea, eb, spacing=sp)
 
 
 def surface_distances(
@@ -219,8 +223,8 @@ def label_scores(
     spacing: Spacing = None,
 ) -> dict[int, Scores]:
     """:class:`Scores` of ``ref_map == v`` against ``test_map == v`` for every class value ``v``
-    (label maps of the same shape, any integer dtype). Pixel counts come from one joint
-    histogram; the distances are computed in each class's own box."""
+    (label maps of the same shape, any integer dtype); everything past finding the class's
+    pixels is computed in the class's own box."""
     a = np.asarray(ref_map)
     b = np.asarray(test_map)
     if a.shape != b.shape:
@@ -232,22 +236,17 @@ def label_scores(
     out: dict[int, Scores] = {}
     if not vals:
         return out
-    lo = min(int(a.min()), int(b.min()), *vals) if a.size else 0
-    hi = max(int(a.max()), int(b.max()), *vals) if a.size else 0
-    n = hi - lo + 1
-    joint = np.bincount(
-        ((a.astype(np.int64) - lo) * n + (b.astype(np.int64) - lo)).ravel(), minlength=n * n
-    ).reshape(n, n)
     for v in vals:
-        i = v - lo
-        na, nb, both = int(joint[i].sum()), int(joint[:, i].sum()), int(joint[i, i])
-        d, j = overlap_scores(na, nb, both)
-        if na == 0 and nb == 0:
-            out[v] = Scores(d, j, NAN, NAN, NAN, 0, 0, 0)
-            continue
         ma, mb = a == v, b == v
-        box = _box(ma | mb)
-        assert box is not None
-        hd, hd95, sd = _summarise(*_distances(ma[box], mb[box], sp))
+        union = ma | mb
+        box = _box(union)
+        if box is None:
+            out[v] = Scores(NAN, NAN, NAN, NAN, NAN, 0, 0, 0)
+            continue
+        ca, cb = ma[box], mb[box]
+        na, nb = int(np.count_nonzero(ca)), int(np.count_nonzero(cb))
+        both = int(np.count_nonzero(ca & cb))
+        d, j = overlap_scores(na, nb, both)
+        hd, hd95, sd = _summarise(*_distances(ca, cb, sp))
         out[v] = Scores(d, j, hd, hd95, sd, na, nb, both)
     return out

@@ -9,7 +9,13 @@ import warnings
 import numpy as np
 import pytest
 
-from labeldesk.algorithms.distance import distance_to, exact_edt, mask_edges
+from labeldesk.algorithms.distance import (
+    boundary_distances,
+    distance_to,
+    distances_at,
+    exact_edt,
+    mask_edges,
+)
 from labeldesk.algorithms.matching import (
     Counts,
     class_counts,
@@ -309,3 +315,51 @@ def test_counts_of_nothing_are_nan() -> None:
     assert math.isnan(panoptic_average({1: c})["pq"])
     missed_only = Counts(fn=2)
     assert missed_only.pq == 0.0 and missed_only.sq == 0.0 and missed_only.recall == 0.0
+
+
+def test_local_boxes_are_exact_on_a_large_sparse_image(monkeypatch) -> None:
+    """Far-apart objects are measured box by box; distances beyond the margin (a shifted
+    object, an object with no partner) fall back to the whole transform; all equal MONAI."""
+    shape = (600, 900)
+    ref = np.zeros(shape, bool)
+    test = np.zeros(shape, bool)
+    ref[20:60, 30:90] = True
+    test[22:63, 28:88] = True  # close: local
+    ref[450:510, 700:780] = True
+    test[450:510, 700 + 70 : 780 + 70 - 10] = True  # shifted beyond the margin
+    ref[300:320, 10:25] = True  # no partner nearby
+    yy, xx = np.indices(shape)
+    test |= (yy - 560) ** 2 / 3 + (xx - 300) ** 2 < 20**2  # an extra object, no partner
+    import labeldesk.algorithms.distance as distance
+
+    calls = []
+    real_local = distance._local
+    monkeypatch.setattr(distance, "_local", lambda *a: calls.append(1) or real_local(*a))
+    for spacing in (None, (1.0, 1.0), (0.8, 1.7)):
+        got, want = ours(ref, test, spacing), monai_scores(ref, test, spacing)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=f"{spacing}")
+    assert calls
+
+
+def test_distances_at_equals_the_whole_transform(monkeypatch) -> None:
+    import labeldesk.algorithms.distance as distance
+
+    calls = []
+    real_local = distance._local
+    monkeypatch.setattr(distance, "_local", lambda *a: calls.append(1) or real_local(*a))
+    rng = np.random.default_rng(12)
+    yy, xx = np.indices((600, 800))
+    for _ in range(5):
+        near = np.zeros((600, 800), bool)
+        for cy, cx in rng.uniform(0, 1, (3, 2)) * (600, 800):
+            near |= (yy - cy) ** 2 + (xx - cx) ** 2 < 15**2  # three small clusters
+        feat = near & (rng.random(near.shape) < 0.05)
+        where = near & (rng.random(near.shape) < 0.05)
+        feat[5, 5] = True  # and one lone feature far from them
+        sp = (1.3, 0.6) if _ % 2 else None
+        want = exact_edt(feat, spacing=sp)[where]
+        np.testing.assert_allclose(distances_at(feat, where, spacing=sp), want, rtol=1e-6)
+        got_a, got_b = boundary_distances(feat, where, spacing=sp)
+        np.testing.assert_allclose(got_a, want, rtol=1e-6)
+        np.testing.assert_allclose(got_b, exact_edt(where, spacing=sp)[feat], rtol=1e-6)
+    assert calls  # the box-by-box path ran
