@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
         if tool is not None:
             tool.cancel()
         self.ctx.document = doc
-        self.canvas.set_image(item.display)
+        self.canvas.set_image(item.display, item.levels)  # coarse levels built in the worker
         self.canvas.set_document(doc, s.selection)
         self.canvas.fit()
         self.layers.set_document(doc, s.selection)

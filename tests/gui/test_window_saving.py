@@ -107,3 +107,18 @@ def test_symlinked_json_stays_a_link(make_window, tmp_path, qtbot):
     assert w.save()
     assert jsons[0].is_symlink()
     assert len(json.loads(real.read_text())["shapes"]) == 3
+
+
+def test_huge_image_coarse_levels_are_built_in_the_worker(make_window, tmp_path, qtbot):
+    from PIL import Image
+
+    folder = tmp_path / "wide"
+    folder.mkdir()
+    Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (64, 40))).save(folder / "w.png")
+    w = make_window(folder)  # 10240 x 64: wider than the pyramid keeps whole
+    item = w.session.item
+    assert item.levels and min(item.levels) >= 1
+    pyramid = w.canvas.pyramid()
+    for k, arr in item.levels.items():
+        assert pyramid.stored(k) is arr  # handed over, not rebuilt on the GUI thread
+    assert pyramid.stored(pyramid.first_stored).shape[1] == 10240 // 2**pyramid.first_stored

@@ -60,7 +60,16 @@ class ImagePyramid:
     ``image`` is ``(H, W)``, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8 (kept by reference).
     """
 
-    def __init__(self, image: np.ndarray, cache_bytes: int = CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        image: np.ndarray,
+        cache_bytes: int = CACHE_BYTES,
+        *,
+        levels: dict[int, np.ndarray] | None = None,
+    ) -> None:
+        """``levels``: stored levels computed beforehand (by :func:`coarse_levels`, in the
+        image worker), so the first paint of a huge image does not build them on the GUI
+        thread."""
         self.image = check_display_image(image)
         self.height, self.width = self.image.shape[:2]
         self.levels = (
@@ -73,6 +82,9 @@ class ImagePyramid:
         while max(self.width, self.height) / 2**self.first_stored > STORED_MAX:
             self.first_stored += 1
         self._stored: dict[int, np.ndarray] = {0: self.image}
+        for k, arr in (levels or {}).items():
+            if k >= self.first_stored and arr.shape[1::-1] == self.level_size(k):
+                self._stored[k] = arr
         self._tiles: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
         self._bytes = 0
         self.cache_bytes = cache_bytes
@@ -132,6 +144,17 @@ class ImagePyramid:
     def memory_bytes(self) -> int:
         """Bytes held besides the caller's level-0 array (stored levels + cached tiles)."""
         return sum(a.nbytes for k, a in self._stored.items() if k) + self._bytes
+
+
+def coarse_levels(image: np.ndarray) -> dict[int, np.ndarray]:
+    """The levels :class:`ImagePyramid` keeps whole, computed now (any thread); empty for an
+    image that fits in ``STORED_MAX`` (its level 0 is the image itself)."""
+    pyramid = ImagePyramid(image, cache_bytes=0)
+    if pyramid.first_stored == 0:
+        return {}
+    for k in range(pyramid.levels, pyramid.first_stored - 1, -1):
+        pyramid.stored(k)
+    return {k: a for k, a in pyramid._stored.items() if k}
 
 
 def _reduce(src: np.ndarray, w: int, h: int) -> np.ndarray:

@@ -112,14 +112,17 @@ class Canvas(QGraphicsView):
     def document(self) -> Document | None:
         return self._doc
 
-    def set_image(self, image: np.ndarray | None) -> None:
+    def set_image(
+        self, image: np.ndarray | None, levels: dict[int, np.ndarray] | None = None
+    ) -> None:
         """Show a display image ``(H, W)``, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8.
 
         The array is referenced, not copied (do not modify it afterwards); a pyramid of
         reduced levels is built from it lazily, tile by tile. None clears the image. Call
         :meth:`fit` afterwards to show it whole. Raises ValueError for other arrays.
+        ``levels``: the pyramid's coarse levels built beforehand (``coarse_levels``).
         """
-        self._pyramid = ImagePyramid(image) if image is not None else None
+        self._pyramid = ImagePyramid(image, levels=levels) if image is not None else None
         self._image = None if self._pyramid is None else self._pyramid.image
         self._image_item.set_pyramid(self._pyramid)
         self._layer.image_rect = self.image_rect()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,7 @@ from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.jobs import Job, Progress
 from labeldesk.io import load_image, to_display
+from labeldesk.ui.canvas.pyramid import coarse_levels
 from labeldesk.ui.folder import json_path_for, load_document
 from labeldesk.ui.workers.base import Worker
 
@@ -23,6 +24,8 @@ class LoadedImage:
     raw: the measured pixels, ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)``, uint8/uint16/float32.
     display: the uint8 view for the screen (the same array as ``raw`` for 8-bit images).
     document: the annotation, or None when its JSON could not be read (``doc_error`` says why).
+    levels: the canvas pyramid's coarse levels of a huge image, built here in the worker so
+    the GUI thread does not (empty for images that fit in the pyramid's stored size).
     """
 
     path: Path
@@ -31,6 +34,7 @@ class LoadedImage:
     document: Document | None
     doc_error: str
     json_mtime: float | None
+    levels: dict[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -39,7 +43,7 @@ class LoadedImage:
 
     def nbytes(self) -> int:
         extra = 0 if self.display is self.raw else self.display.nbytes
-        return self.raw.nbytes + extra
+        return self.raw.nbytes + extra + sum(a.nbytes for a in self.levels.values())
 
     def fresh(self) -> bool:
         """True while the JSON on disk is the one ``document`` was read from."""
@@ -63,7 +67,7 @@ def read_image(path: Path, max_pixels: int | None = None) -> LoadedImage:
         doc, error = load_document(path, raw.shape[0], raw.shape[1]), ""
     except LabeldeskError as exc:
         doc, error = None, str(exc)
-    return LoadedImage(path, raw, display, doc, error, mtime)
+    return LoadedImage(path, raw, display, doc, error, mtime, coarse_levels(display))
 
 
 class ImageWorker(Worker):
