@@ -15,7 +15,7 @@ import labeldesk.core, labeldesk.io, labeldesk.algorithms, labeldesk.models, lab
 for pkg in (labeldesk.core, labeldesk.io, labeldesk.algorithms):
     for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         importlib.import_module(mod.name)
-for name in ("labeldesk.models.sam", "labeldesk.models.seg"):
+for name in ("labeldesk.models.sam", "labeldesk.models.sam2", "labeldesk.models.seg"):
     try:
         importlib.import_module(name)
     except ModuleNotFoundError:

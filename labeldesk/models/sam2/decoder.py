@@ -6,6 +6,8 @@ The two-way transformer, the random-Fourier positions and the MLPs are SAM 1's
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
@@ -23,8 +25,10 @@ class Sam2PromptEncoder(PromptEncoder):
         if pad:
             labels = torch.cat([labels, -labels.new_ones((labels.shape[0], 1))], dim=1)
         labels = labels[..., None]
-        emb = emb + torch.where(labels == 2, self.point_embeddings[2].weight, 0.0)
-        return emb + torch.where(labels == 3, self.point_embeddings[3].weight, 0.0)
+        corner_a = cast(nn.Embedding, self.point_embeddings[2]).weight
+        corner_b = cast(nn.Embedding, self.point_embeddings[3]).weight
+        emb = emb + torch.where(labels == 2, corner_a, 0.0)
+        return emb + torch.where(labels == 3, corner_b, 0.0)
 
 
 def two_way_transformer(dim: int, depth: int, heads: int, mlp_dim: int) -> TwoWayTransformer:

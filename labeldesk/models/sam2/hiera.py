@@ -19,7 +19,7 @@ class SinePositions(nn.Module):
 
     def __init__(self, num_pos_feats: int, temperature: float = 10000.0) -> None:
         super().__init__()
-        self.half = num_pos_feats // 2
+        self.num_half = num_pos_feats // 2
         self.temperature = temperature
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -29,8 +29,8 @@ class SinePositions(nn.Module):
         xx = torch.arange(1, w + 1, dtype=torch.float32, device=x.device).view(1, 1, -1)
         y = (y / (h + eps) * scale).expand(b, h, w)
         xx = (xx / (w + eps) * scale).expand(b, h, w)
-        dim_t = torch.arange(self.half, dtype=torch.float32, device=x.device)
-        dim_t = self.temperature ** (2 * (dim_t // 2) / self.half)
+        dim_t = torch.arange(self.num_half, dtype=torch.float32, device=x.device)
+        dim_t = self.temperature ** (2 * (dim_t // 2) / self.num_half)
         px = xx[..., None] / dim_t
         py = y[..., None] / dim_t
         px = torch.stack((px[..., 0::2].sin(), px[..., 1::2].cos()), dim=4).flatten(3)

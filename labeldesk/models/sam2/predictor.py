@@ -224,7 +224,10 @@ class Sam2Predictor:
         if not batched:
             out = [a[0] for a in out]
         return Sam2Prediction(
-            *out,
+            masks=out[0],
+            iou=out[1],
+            low_res=out[2],
+            logits=out[3],
             all_iou=all_iou.cpu().numpy(),
             object_score=score.cpu().numpy(),
             all_low_res=all_masks.cpu().numpy(),

@@ -342,9 +342,9 @@ class Sam2VideoPredictor:
             t = frame + dist if reverse else frame - dist
             if t < 0 or t >= state.num_frames:
                 break
-            out = obj.non_cond.get(t)
-            if out is not None:
-                ptrs.append((dist, out.obj_ptr))
+            near = obj.non_cond.get(t)
+            if near is not None:
+                ptrs.append((dist, near.obj_ptr))
         c, mem_dim = cfg.d_model, cfg.mem_dim
         if ptrs:
             where = torch.tensor([p for p, _ in ptrs], device=model.device) / max(max_ptr - 1, 1)
@@ -422,8 +422,8 @@ class Sam2VideoPredictor:
             for obj_id, obj in state.objects.items():
                 out = obj.cond.get(frame)
                 if out is None:
-                    out = self._track(state, obj, frame, False, None, None, reverse, True, None)
-                    obj.non_cond[frame] = out
+                    tracked = self._track(state, obj, frame, False, None, None, reverse, True, None)
+                    obj.non_cond[frame] = out = tracked
                 obj.tracked[frame] = reverse
                 result[obj_id] = self._video_res(out.low_res, state)
             yield frame, result
