@@ -30,6 +30,7 @@ from labeldesk.core.tools.proposals import ProposalTool
 from labeldesk.core.tools.sam import SamPrompt, SamTool
 from labeldesk.models.proposals import Proposal, find_trained_model
 from labeldesk.ui.actions import ActionSpec
+from labeldesk.ui.model_offer import ModelOffer
 from labeldesk.ui.proposals import ProposalReview, ProposalsPanel
 from labeldesk.ui.workers.base import WorkerHost
 from labeldesk.ui.workers.inference import InferenceWorker, ProposalsResult
@@ -61,6 +62,7 @@ class AssistController(QObject):
         self._click_times: list[float] = []
         self._build_widgets()
         self.proposals = ProposalReview(window)
+        self.offer = ModelOffer(window, lambda name, dl: self.open_model_manager(name, dl))
         self.set_predictor_available(False)
         window.session.loaded.connect(self._on_image_loaded)
         self._lifetime = stop_on_close(window, self.stop)
@@ -202,7 +204,9 @@ class AssistController(QObject):
         folder = self.window.session.folder
         return [] if folder is None else [Path(folder), Path(folder) / ".labeldesk"]
 
-    def open_model_manager(self) -> None:
+    def open_model_manager(self, select: str | None = None, download: bool = False) -> None:
+        """The Model Manager (modal); ``select``: the checkpoint to select, ``download``:
+        start downloading it (the offer after the first auto-segment without a model)."""
         from labeldesk.ui.model_manager import ModelManagerDialog
 
         dialog = ModelManagerDialog(
@@ -212,6 +216,10 @@ class AssistController(QObject):
             parent=self.window,
         )
         dialog.load_requested.connect(self.load_model)
+        if select is not None:
+            dialog.select(select)
+            if download:
+                dialog.download_selected()
         dialog.exec()
 
     # -- background tasks with progress -----------------------------------------------------------
@@ -354,6 +362,8 @@ class AssistController(QObject):
             f"{len(result.proposals)} regions proposed ({result.source}, {result.seconds:.1f} s)",
             "status",
         )
+        if self.sam_info is None and self.trained_info is None:
+            self.offer.maybe_offer(self.image(), result.source)
 
     # -- reviewing proposals -----------------------------------------------------------------------
     def start_review(self, proposals: list[Proposal], source: str = "") -> ProposalTool:

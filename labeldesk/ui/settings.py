@@ -132,6 +132,15 @@ class AppSettings:
     def set_classes_for(self, folder: str | os.PathLike[str], items: list[dict]) -> None:
         self.store.setValue(f"classes/{_folder_key(folder)}", json.dumps(items))
 
+    # -- assist ------------------------------------------------------------------------------------
+    def model_offer_shown(self) -> bool:
+        """Whether the one-time offer of a SAM download (first auto-segment without a
+        model) was shown already."""
+        return self._get("assist/model_offer_shown", False, bool)
+
+    def set_model_offer_shown(self, shown: bool = True) -> None:
+        self.store.setValue("assist/model_offer_shown", bool(shown))
+
     def sync(self) -> None:
         self.store.sync()
 
