@@ -82,12 +82,43 @@ _VIT_VARIANTS = {(768, 12): "vit_b", (1024, 24): "vit_l", (1280, 32): "vit_h"}
 
 
 def _refusal_reason(exc: Exception) -> str:
+    """Why torch's safe loader refused a file, in our words: the blocked global named, and
+    never torch's hint to re-run with ``weights_only=False`` (that would run the file's code)."""
     text = str(exc)
-    match = re.search(r"WeightsUnpickler error:\s*(.+)", text)
+    match = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    if match:
+        return f"it needs the Python object {match.group(1)}, which weights alone never do"
+    match = re.search(r"WeightsUnpickler error:\s*([^\n.]+)", text)
     if match:
         return match.group(1).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else type(exc).__name__
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and "weights_only" not in line and "documentation" not in line
+    ]
+    return lines[-1][:200] if lines else type(exc).__name__
+
+
+def not_a_checkpoint(path: str | PathLike[str]) -> str | None:
+    """What ``path`` is when it is plainly not a PyTorch checkpoint (a JSON or text file, an
+    image), from its first bytes; None when it may be one."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return None
+    if head.startswith((b"PK\x03\x04", b"\x80")):  # torch zip archive, legacy pickle
+        return None
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")):
+        return "an image file"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"{", b"[")):
+        if b'"shapes"' in head or b'"imagePath"' in head:
+            return "a labelme annotation (JSON)"
+        return "a JSON file"
+    if head and all(b in b"\t\r\n" or 32 <= b < 127 for b in head):
+        return "a text file"
+    return None
 
 
 def load_state_dict_file(path: str | PathLike[str]) -> dict[str, torch.Tensor]:
@@ -102,6 +133,12 @@ def load_state_dict_file(path: str | PathLike[str]) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: checkpoint file not found")
+    what = not_a_checkpoint(path)
+    if what is not None:
+        raise ModelError(
+            f"{path}: not a readable PyTorch checkpoint: this is {what}. A model is a SAM/MobileSAM "
+            "checkpoint (.pth/.pt) or a trained labeldesk model (.pt with its .json)."
+        )
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Detected pickle protocol")

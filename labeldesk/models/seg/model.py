@@ -227,8 +227,12 @@ def load_model(
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ModelError(f"{weights}: not a readable weights file ({reason})") from exc
+        from labeldesk.models.sam.checkpoint import _refusal_reason, not_a_checkpoint
+
+        # never torch's own text: it suggests weights_only=False, which would run the file
+        what = not_a_checkpoint(weights)
+        reason = f"it is {what}" if what else _refusal_reason(exc)
+        raise ModelError(f"{weights}: not a readable weights file ({reason})") from None
     if not isinstance(state, dict):
         raise ModelError(f"{weights}: expected a state_dict, got {type(state).__name__}")
     try:
