@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "labeldesk.models.seg.command:COMMAND",
     "propagate": "labeldesk.io.stacks.command:PROPAGATE",
     "interpolate": "labeldesk.io.stacks.command:INTERPOLATE",
+    "compare": "labeldesk.io.compare.command:COMMAND",
 }
 
 

@@ -259,7 +259,8 @@ def distances_at(
         return distance_to(feat, spacing=sp)[pts]
     ys, xs = np.nonzero(pts)
     h, w = feat.shape
-    parts = _parts(h, w, [(ys, xs), np.nonzero(feat)])
+    fy, fx = np.nonzero(feat)
+    parts = _parts(h, w, [(ys, xs), (fy, fx)])
     m = LOCAL_MARGIN
     boxes = parts[2]
     area = int(((boxes[:, 2] + 2 * m) * (boxes[:, 3] + 2 * m)).sum())

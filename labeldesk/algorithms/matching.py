@@ -113,8 +113,8 @@ def overlap_table(ref_ins: np.ndarray, test_ins: np.ndarray, void: np.ndarray | 
         raise ValueError("instance maps must not hold negative ids")
     nr = int(a.max()) + 1 if a.size else 1
     nt = int(b.max()) + 1 if b.size else 1
-    key_type = np.int32 if nr * nt < 2**31 else np.int64
-    key = a.astype(key_type, copy=False) * key_type(nt)
+    key_type = np.dtype(np.int32) if nr * nt < 2**31 else np.dtype(np.int64)
+    key: np.ndarray = a.astype(key_type, copy=False) * nt
     key += b.astype(key_type, copy=False)
     inter = np.bincount(key.ravel(), minlength=nr * nt).reshape(nr, nt)
     if void is None:
