@@ -133,3 +133,15 @@ def test_bad_inputs_name_the_file(tmp_path: Path) -> None:
 def test_out_of_range_frame(tmp_path: Path) -> None:
     with open_stack(write_frames(tmp_path / "f", n=3)) as stack, pytest.raises(IndexError):
         stack.frame(3)
+
+
+def test_truncated_nii_gz_names_the_file_at_the_missing_slice(tmp_path: Path) -> None:
+    data = volume((20, 16, 12))
+    full = write_nifti(tmp_path / "full.nii.gz", data)
+    raw = gzip.decompress(full.read_bytes())
+    cut = tmp_path / "cut.nii.gz"
+    cut.write_bytes(gzip.compress(raw[: len(raw) // 2]))
+    with open_stack(cut) as stack:
+        assert stack.frame(1)[3, 7] == 100 * 7 + 10 * 3 + 1  # early slices are there
+        with pytest.raises(ReadError, match=r"cut\.nii\.gz: the file ends before slice 11"):
+            stack.frame(11)

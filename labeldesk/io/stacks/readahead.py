@@ -87,4 +87,3 @@ class ReadAhead(Stack):
             self._want.notify()
         self._thread.join(timeout=5)
         self.stack.close()
-

@@ -2,10 +2,12 @@
 
 NIfTI: an uncompressed ``.nii`` is memory-mapped and each frame is one slice of nibabel's
 ``dataobj`` (nothing else is read). A ``.nii.gz`` cannot be sliced without decompressing
-everything before the slice (gzip has no random access), so on open it is decompressed once,
-in 1 MiB chunks, to an uncompressed temporary ``.nii`` that is then memory-mapped and deleted
-on close: one sequential pass (about 0.5 s per 150 MB here, see benchmarks/bench_stacks.py),
-disk rather than memory, and every later slice costs what a ``.nii`` slice costs.
+everything before the slice (gzip has no random access; nibabel would start again from the
+file's beginning for every slice), so on open a thread decompresses it once, in 1 MiB chunks,
+to a temporary uncompressed ``.nii`` (deleted on close): disk rather than memory. A slice is
+read from that file as soon as its bytes are there, so the first slices show at once and a
+slice far in waits for the pass to reach it (one sequential pass of the whole file: about
+4 s for 157 MB of noisy int16 on this loaded machine, see benchmarks/bench_stacks.py).
 
 DICOM: every file of the folder is read header-only; the largest series is kept, its slices
 ordered by ``ImagePositionPatient`` projected on the slice normal (row x column direction
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import tempfile
+import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -44,22 +47,15 @@ class NiftiStack(Stack):
 
         self._tmp: str | None = None
         self._img: Any = None
+        self._thread: threading.Thread | None = None
         if not self.path.is_file():
             raise self._fail("the NIfTI file does not exist")
-        source = self.path
         try:
-            if self.path.name.lower().endswith(".gz"):
-                source = Path(self._unpack())
-            self._img = nib.load(str(source), mmap=True)
-        except OSError as exc:
-            self._cleanup()
-            raise self._fail(f"cannot decompress the file ({exc})") from exc
+            self._img = nib.load(str(self.path), mmap=True)  # a .gz: the header only
         except Exception as exc:
-            self._cleanup()
             raise self._fail(f"not a NIfTI file nibabel can read ({exc})") from exc
         shape = tuple(int(s) for s in self._img.shape)
         if len(shape) < 2 or any(s > 1 for s in shape[3:]):
-            self._cleanup()
             raise self._fail(f"a {len(shape)}-D image of shape {shape} is not a 3-D volume")
         shape = (shape + (1,))[:3] if len(shape) == 2 else shape[:3]
         self._shape3 = shape
@@ -68,17 +64,67 @@ class NiftiStack(Stack):
         zooms = tuple(float(z) for z in self._img.header.get_zooms()[:3])
         self.spacing = (zooms + (1.0, 1.0, 1.0))[:3]  # type: ignore[assignment]
         self.affine = np.asarray(self._img.affine, dtype=np.float64)
-        scaled = self._img.dataobj.slope != 1 or self._img.dataobj.inter != 0
-        self.dtype = np.dtype(np.float32) if scaled else np.dtype(self._img.get_data_dtype())
+        proxy = self._img.dataobj
+        self._slope, self._inter = float(proxy.slope), float(proxy.inter)
+        scaled = self._slope != 1 or self._inter != 0
+        self._raw_dtype = np.dtype(self._img.get_data_dtype())
+        self.dtype = np.dtype(np.float32) if scaled else self._raw_dtype.newbyteorder("=")
+        if self.path.name.lower().endswith(".gz"):
+            self._start_unpack(int(proxy.offset))
 
-    def _unpack(self) -> str:
-        fd, name = tempfile.mkstemp(suffix=".nii", prefix="labeldesk-")
-        self._tmp = name
-        with gzip.open(self.path, "rb") as src, os.fdopen(fd, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        return name
+    # -- .nii.gz: decompress once, in a thread, to a temporary .nii; slices wait for their bytes
+    def _start_unpack(self, offset: int) -> None:
+        fd, self._tmp = tempfile.mkstemp(suffix=".nii", prefix="labeldesk-")
+        os.close(fd)
+        self._offset = offset
+        self._slice_bytes = self._shape3[0] * self._shape3[1] * self._raw_dtype.itemsize
+        self._written = 0
+        self._done = False
+        self._closing = False
+        self._error: str | None = None
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._unpack, name="nifti-unpack", daemon=True)
+        self._thread.start()
+
+    def _unpack(self) -> None:
+        assert self._tmp is not None
+        try:
+            with gzip.open(self.path, "rb") as src, open(self._tmp, "wb") as dst:
+                while not self._closing:
+                    chunk = src.read(1 << 20)
+                    if not chunk:
+                        break
+                    dst.write(chunk)
+                    dst.flush()
+                    with self._cond:
+                        self._written += len(chunk)
+                        self._cond.notify_all()
+        except (OSError, EOFError, zlib.error) as exc:
+            self._error = f"cannot decompress the file ({exc})"
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify_all()
+
+    def _read_unpacked(self, index: int) -> np.ndarray:
+        start = self._offset + index * self._slice_bytes
+        with self._cond:
+            self._cond.wait_for(lambda: self._done or self._written >= start + self._slice_bytes)
+            ready = self._written >= start + self._slice_bytes
+        if not ready:
+            raise self._fail(self._error or f"the file ends before slice {index}")
+        x, y = self._shape3[0], self._shape3[1]
+        assert self._tmp is not None
+        raw = np.fromfile(self._tmp, dtype=self._raw_dtype, count=x * y, offset=start)
+        # NIfTI stores x fastest, then y: one slice read as C order is already [y, x]
+        plane = raw.reshape(y, x)
+        if self._slope != 1 or self._inter != 0:
+            return (plane.astype(np.float32) * self._slope + self._inter).astype(np.float32)
+        return plane.astype(plane.dtype.newbyteorder("="), copy=False)
 
     def _read(self, index: int) -> np.ndarray:
+        if self._thread is not None:
+            return self._read_unpacked(index)
         obj = self._img.dataobj
         plane = obj[:, :, index] if len(obj.shape) >= 3 else np.asarray(obj)
         plane = np.asarray(plane).reshape(self._shape3[0], self._shape3[1])
@@ -86,18 +132,18 @@ class NiftiStack(Stack):
             plane = plane.astype(np.float32)
         return np.ascontiguousarray(plane.T)
 
-    def _cleanup(self) -> None:
-        if self._tmp is not None:
-            try:
-                os.unlink(self._tmp)
-            except OSError:
-                pass
-            self._tmp = None
-
     def close(self) -> None:
+        if self._thread is not None:
+            self._closing = True
+            self._thread.join(timeout=30)
         with self._lock:
             self._img = None
-            self._cleanup()
+            if self._tmp is not None:
+                try:
+                    os.unlink(self._tmp)
+                except OSError:
+                    pass
+                self._tmp = None
 
 
 class DicomStack(Stack):
