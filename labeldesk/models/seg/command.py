@@ -1,9 +1,14 @@
-"""``labeldesk train SRC_DIR [--out MODEL] [--classes a,b] [--steps N] [--arch unet|deeplab] ...``.
+"""``labeldesk train SRC_DIR [--out MODEL] [--classes a,b] [--time S | --steps N] [--arch ...]``.
 
 Trains a segmentation network on every labeled image of SRC_DIR (labelme JSON next to the
 images, rasterized as the VOC export draws them), holds some images out, and writes the best
 weights as ``MODEL.pt`` plus ``MODEL.json`` (classes, settings, held-out metrics). The default
 ``--out`` is ``SRC_DIR/.labeldesk/model.pt``, where the app's auto-segment finds it.
+
+Training runs for a time budget (``--time``; default about a minute on a CPU, see
+:mod:`.budget`) with crop size, batch, width and learning rate chosen for the device unless
+given; ``--steps N`` alone trains exactly N steps (reproducible). ``--arch forest`` trains
+the pixel classifier instead (:mod:`.forest_command`; seconds, no torch).
 
 On a terminal a progress bar shows on stderr; otherwise only the summary is printed (stdout):
 per-class IoU and Dice on the held-out images. Exit code 0 on success, 1 when the data or a
@@ -123,6 +128,14 @@ class ProgressBar(TerminalBar):
         if self.iou is not None:
             parts.append(f"val IoU {self.iou:.3f} (best {self.best or 0:.3f})")
         parts.append(f"{ev.elapsed:.0f} s")
+        eta = ev.eta
+        if eta is not None:
+            parts.append(f"ETA {eta:.0f} s")
+        if ev.budget:  # by time: the bar counts seconds of the budget
+            parts.insert(0, f"step {ev.step}")
+            done, total = int(min(ev.elapsed, ev.budget)), int(round(ev.budget))
+            self.show(done, " ".join(parts), total=total, force=ev.kind == "validation")
+            return
         self.show(ev.step, " ".join(parts), force=ev.kind == "validation")
 
 
@@ -150,6 +163,7 @@ def summary_lines(result: Any, classes: Sequence[str], weights: Path, sidecar: P
     stopped = {
         "max_steps": "reached --steps",
         "early_stopping": "stopped early: validation IoU stopped improving",
+        "time": "time budget spent",
         "cancelled": "stopped",
     }.get(result.stopped, result.stopped)
     arch = result.model.arch
@@ -161,6 +175,8 @@ def summary_lines(result: Any, classes: Sequence[str], weights: Path, sidecar: P
     if result.metrics:
         lines.append(f"held-out scores of the saved weights (step {result.metrics.get('step')}):")
         lines += metrics_table(result.metrics, classes)
+    else:
+        lines.append("saved before any validation: no held-out scores yet (not an IoU of 0)")
     lines.append(f"saved {weights} and {sidecar.name}")
     return lines
 
@@ -182,11 +198,21 @@ class TrainCommand:
             help="classes to learn, in output order (default: every label used, by name)",
         )
         parser.add_argument(
-            "--steps", metavar="N", type=_positive, default=3000, help="most steps (3000)"
+            "--time",
+            metavar="SECONDS",
+            type=_seconds,
+            help="train for this long (default: about a minute on a CPU, 2 min on a GPU, "
+            "unless --steps is given)",
         )
-        parser.add_argument("--arch", choices=("unet", "deeplab"), default="unet")
         parser.add_argument(
-            "--width", metavar="N", type=_positive, help="network width (default 16)"
+            "--steps",
+            metavar="N",
+            type=_positive,
+            help="train exactly N steps (reproducible); with --time, at most N",
+        )
+        parser.add_argument("--arch", choices=("unet", "deeplab", "forest"), default="unet")
+        parser.add_argument(
+            "--width", metavar="N", type=_positive, help="network width (default: by device)"
         )
         parser.add_argument(
             "--boundary",
@@ -201,20 +227,19 @@ class TrainCommand:
             "--threads", metavar="N", type=_positive, help="CPU threads (default: all cores)"
         )
         parser.add_argument(
-            "--crop-size", metavar="N", type=_positive, default=256, help="training crop (256)"
+            "--crop-size", metavar="N", type=_positive, help="training crop (default: by device)"
         )
         parser.add_argument(
-            "--batch-size", metavar="N", type=_positive, default=8, help="crops per step (8)"
+            "--batch-size", metavar="N", type=_positive, help="crops per step (default: by device)"
         )
         parser.add_argument(
-            "--lr", metavar="LR", type=float, default=2e-3, help="learning rate (0.002)"
+            "--lr", metavar="LR", type=float, help="learning rate (default: by device)"
         )
         parser.add_argument(
             "--val-every",
             metavar="N",
             type=_positive,
-            default=100,
-            help="validate every N steps (100)",
+            help="with --steps: validate every N steps (100); by time: 8 times per budget",
         )
         parser.add_argument(
             "--patience",
@@ -240,6 +265,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
     return value
 
 
@@ -272,31 +307,51 @@ def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> 
         )
     out_path = Path(args.out) if args.out else src / DEFAULT_OUT
     check_output(out_path, classes, force=args.force)
+    if args.arch == "forest":
+        from labeldesk.models.seg.forest_command import train_forest_folder
+
+        return train_forest_folder(args, classes, out_path, progress=progress, out=out)
     samples, notes = samples_from_folder(src, classes)
 
+    from labeldesk.models.device import select_device
+    from labeldesk.models.seg.budget import auto_settings, default_seconds
     from labeldesk.models.seg.model import save_model
-    from labeldesk.models.seg.training import train
+    from labeldesk.models.seg.training import choose_threads, train
 
+    device_type = select_device(args.device).type
+    threads = choose_threads(args.threads)
+    auto = auto_settings(
+        [s.image.shape[:2] for s in samples], device_type=device_type, threads=threads
+    )
     arch: dict[str, Any] = {"arch": args.arch}
-    if args.width:
-        arch["width"] = args.width
+    arch["width"] = args.width or auto["arch"]["width"]
     if args.boundary:
         arch["boundary"] = True
+    seconds = args.time if args.time else (None if args.steps else default_seconds(device_type))
+    steps = args.steps or 10**9
     config = {
         "arch": arch,
-        "max_steps": args.steps,
-        "crop_size": args.crop_size,
-        "batch_size": args.batch_size,
-        "val_every": min(args.val_every, args.steps),
+        "max_steps": steps,
+        "max_seconds": seconds,
+        "crop_size": args.crop_size or auto["crop_size"],
+        "batch_size": args.batch_size or auto["batch_size"],
+        "val_every": min(args.val_every or 100, steps),
         "patience": args.patience,
         "threads": args.threads,
-        "lr": args.lr,
+        "lr": args.lr or auto["lr"],
     }
     print(f"classes: {', '.join(classes)}", file=progress)
+    print(
+        f"settings: {arch['arch']} width {arch['width']}, {config['crop_size']} px crops, "
+        f"batch {config['batch_size']}, lr {config['lr']:g}, "
+        + (f"{seconds:g} s budget" if seconds else f"{steps} steps")
+        + ("" if device_type != "cpu" else f" (CPU, {threads} thread(s), no GPU found)"),
+        file=progress,
+    )
     for note in notes:
         print(f"note: {note}", file=progress)
     gen = train(samples, classes, config, seed=args.seed, device=args.device)
-    bar = ProgressBar(args.steps, progress)
+    bar = ProgressBar(steps if not seconds else 0, progress)
     try:
         while True:
             try:

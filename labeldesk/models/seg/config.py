@@ -80,6 +80,9 @@ class TrainConfig:
         dice_weight: weight of the soft Dice term added to cross-entropy.
         boundary_weight: weight of the boundary-channel loss (when ``arch["boundary"]``).
         threads: CPU threads for torch (None = all usable cores; capped at the core count).
+        max_seconds: a time budget: train until it is spent (the learning-rate schedule and
+            the validations follow the clock, the first within the first fifth), still at
+            most ``max_steps``; None trains by steps only.
         amp: mixed precision on CUDA (ignored on CPU).
         tile_size: tile side used when validating / predicting large images.
     """
@@ -98,6 +101,7 @@ class TrainConfig:
     dice_weight: float = 0.5
     boundary_weight: float = 1.0
     threads: int | None = None
+    max_seconds: float | None = None
     amp: bool = True
     tile_size: int = 1024
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -126,6 +130,12 @@ class TrainConfig:
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ModelError(
                 f"training setting threads must be a positive integer, got {self.threads!r}"
+            )
+        if self.max_seconds is not None and not (
+            isinstance(self.max_seconds, (int, float)) and self.max_seconds > 0
+        ):
+            raise ModelError(
+                f"training setting max_seconds must be a positive number, got {self.max_seconds!r}"
             )
         if not isinstance(self.arch, Mapping) or "arch" not in self.arch:
             raise ModelError(

@@ -177,6 +177,8 @@ def load_model(
             :func:`check_classes`).
         device: ``"cpu"``, ``"cuda"``, ``"mps"`` or ``"auto"``.
 
+    A sidecar whose architecture is ``"forest"`` gives a :class:`.forest.ForestModel`.
+
     Raises:
         ModelError: a file is missing or unreadable, the sidecar is not a labeldesk model,
             the weights do not fit its architecture, or the classes do not match; the message
@@ -218,6 +220,10 @@ def load_model(
         )
     if classes is not None:
         check_classes(names, classes, source=str(sidecar.name), allow_extra=allow_extra)
+    if arch.get("arch") == "forest":  # the pixel classifier: no torch network
+        from labeldesk.models.seg.forest import load_forest
+
+        return load_forest(sidecar, meta, names, arch)  # type: ignore[return-value]
     try:
         network = build_network(arch)
     except ModelError as exc:

@@ -101,6 +101,8 @@ def predict_proba(
         rgb, _ = as_rgb(image)
     except TrainingDataError as exc:
         raise ModelError(str(exc)) from exc
+    if getattr(model, "kind", "") == "forest":  # the pixel classifier (.forest)
+        return model.predict_proba(rgb), None  # type: ignore[attr-defined]
     h, w = rgb.shape[:2]
     stride = model.stride
     tile = max(stride, tile_size // stride * stride)
@@ -172,6 +174,11 @@ def predict_instances(
     probs, bnd = predict_proba(model, image, tile_size=tile_size, overlap=overlap)
     labels = probs.argmax(axis=0).astype(np.uint8)
     confidence = probs.max(axis=0)
+    if getattr(model, "kind", "") == "forest":  # touching objects: distance watershed
+        from labeldesk.models.seg.forest_train import label_instances
+
+        objs = label_instances(labels, model.class_names, confidence=confidence, min_area=min_area)
+        return SegPrediction(labels, confidence, probs, bnd, uncertainty_score(probs), objs)
     objs = instances_from_labels(
         labels,
         model.class_names,

@@ -37,6 +37,7 @@ import numpy as np
 
 from labeldesk.core.errors import ModelError
 from labeldesk.models.device import import_torch, select_device
+from labeldesk.models.seg.budget import VALIDATIONS
 from labeldesk.models.seg.config import TrainConfig
 from labeldesk.models.seg.dataset import (
     CropDataset,
@@ -63,8 +64,9 @@ class TrainEvent:
     kind: ``"note"`` (``message`` for the user), ``"step"`` (``loss``, ``lr``) or
     ``"validation"`` (``mean_iou``, ``iou`` and ``dice`` per class name incl. background,
     ``best`` when it is the best so far). ``step`` counts optimizer steps from 1,
-    ``total_steps`` is ``max_steps``, ``epoch`` counts passes over the training images, and
-    ``elapsed`` is seconds since training started.
+    ``total_steps`` is ``max_steps`` (with a time budget: the steps expected to fit in it,
+    updated as the step rate is measured), ``epoch`` counts passes over the training images,
+    ``elapsed`` is seconds since training started and ``budget`` the time budget (or None).
     """
 
     kind: str
@@ -79,6 +81,17 @@ class TrainEvent:
     dice: dict[str, float | None] | None = None
     best: bool = False
     message: str = ""
+    budget: float | None = None
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left: the budget's rest when training by time, else from the step rate;
+        None before the first step."""
+        if self.budget is not None:
+            return max(0.0, self.budget - self.elapsed)
+        if self.step <= 0 or self.total_steps <= 0:
+            return None
+        return self.elapsed / self.step * max(0, self.total_steps - self.step)
 
 
 @dataclass
@@ -89,8 +102,8 @@ class TrainResult:
         metrics filled in; None only when cancelled before the first step.
     metrics: held-out summary of ``model`` (see :func:`.metrics.summarize`) plus ``"step"``;
         empty only when cancelled before the first validation.
-    stopped: ``"max_steps"``, ``"early_stopping"``, ``"stopped"`` (``finish``) or
-        ``"cancelled"`` (``cancel``).
+    stopped: ``"max_steps"``, ``"time"`` (the time budget was spent), ``"early_stopping"``,
+        ``"stopped"`` (``finish``) or ``"cancelled"`` (``cancel``).
     """
 
     model: SegModel | None
@@ -272,16 +285,34 @@ def train(
             f"{arch['arch']} network, {crop}x{crop} crops"
         )
         for note in notes:
-            yield TrainEvent("note", total_steps=cfg.max_steps, message=note)
+            yield TrainEvent(
+                "note",
+                total_steps=0 if cfg.max_seconds else cfg.max_steps,
+                message=note,
+                budget=float(cfg.max_seconds) if cfg.max_seconds else None,
+            )
 
         opt = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        warmup = max(1, min(100, cfg.max_steps // 20))
+        budget = float(cfg.max_seconds) if cfg.max_seconds else None
+        warmup = max(1, min(100, cfg.max_steps // 20)) if budget is None else 20
+        val_interval = budget / VALIDATIONS if budget is not None else 0.0
+        next_val = val_interval
 
         def lr_at(step: int) -> float:
             if step <= warmup:
                 return step / warmup
-            t = (step - warmup) / max(1, cfg.max_steps - warmup)
+            if budget is not None:  # the cosine follows the clock
+                t = min(1.0, (time.perf_counter() - start) / budget)
+            else:
+                t = (step - warmup) / max(1, cfg.max_steps - warmup)
             return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t))
+
+        def expected_steps(step: int, elapsed: float) -> int:
+            if budget is None:
+                return cfg.max_steps
+            if step == 0 or elapsed <= 0:
+                return cfg.max_steps if cfg.max_steps < 10**6 else 0
+            return min(cfg.max_steps, max(step, int(step * budget / elapsed)))
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
         use_amp = cfg.amp and dev.type == "cuda"
@@ -306,16 +337,18 @@ def train(
             validated = step
             improved = best.update(step, summary, network, cfg.min_delta)
             validations.append({"step": step, **summary})
+            elapsed = time.perf_counter() - start
             yield TrainEvent(
                 "validation",
                 step,
-                cfg.max_steps,
+                expected_steps(step, elapsed),
                 epoch,
-                time.perf_counter() - start,
+                elapsed,
                 mean_iou=summary["mean_iou"],
                 iou=summary["iou"],
                 dice=summary["dice"],
                 best=improved,
+                budget=budget,
             )
             return True
 
@@ -323,6 +356,9 @@ def train(
         for step in range(1, cfg.max_steps + 1):
             if cancelled() or finishing():
                 stopped, step = "cancelled" if cancelled() else "stopped", step - 1
+                break
+            if budget is not None and time.perf_counter() - start >= budget:
+                stopped, step = "time", step - 1
                 break
             imgs, labs, bnds = crops.batch(cfg.batch_size)
             x = torch.from_numpy(imgs).to(dev).permute(0, 3, 1, 2).float()
@@ -351,16 +387,24 @@ def train(
             epoch = (step - 1) // steps_per_epoch + 1
             elapsed = time.perf_counter() - start
             lr = opt.param_groups[0]["lr"]
-            yield TrainEvent("step", step, cfg.max_steps, epoch, elapsed, loss=value, lr=lr)
+            total = expected_steps(step, elapsed)
+            yield TrainEvent("step", step, total, epoch, elapsed, loss=value, lr=lr, budget=budget)
 
-            if step % cfg.val_every == 0 or step == cfg.max_steps:
+            if budget is not None:
+                due = elapsed >= next_val or step == cfg.max_steps
+                if due:
+                    while next_val <= elapsed:
+                        next_val += val_interval
+            else:
+                due = step % cfg.val_every == 0 or step == cfg.max_steps
+            if due:
                 if not (yield from validate()):
                     stopped = "cancelled"
                     break
                 if cfg.patience and best.since >= cfg.patience:
                     stopped = "early_stopping"
                     break
-        if stopped == "stopped" and step > validated:
+        if stopped in ("stopped", "time") and step > validated:
             yield TrainEvent(
                 "note",
                 step,
@@ -368,6 +412,7 @@ def train(
                 epoch,
                 time.perf_counter() - start,
                 message=f"stopped at step {step}: validating on {len(val_set)} held-out image(s)",
+                budget=budget,
             )
             if not (yield from validate()):
                 stopped = "cancelled"

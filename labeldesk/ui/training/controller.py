@@ -115,6 +115,18 @@ class TrainingController(QObject, RankingMixin):
             d.train_button.clicked.connect(self.start)
             d.stop_button.clicked.connect(self.finish_early)
             d.cancel_button.clicked.connect(self.cancel)
+            from labeldesk.models.seg.budget import default_seconds, likely_device
+
+            d.budget.setValue(int(default_seconds(likely_device("auto"))))
+            for signal in (
+                d.budget.valueChanged,
+                d.steps.valueChanged,
+                d.by_steps.toggled,
+                d.device.currentIndexChanged,
+                d.arch.currentIndexChanged,
+            ):
+                signal.connect(lambda *_: self.update_estimate())
+            self.update_estimate()
         self.refresh_summary()
         self.dialog.show()
         self.dialog.raise_()
@@ -136,14 +148,7 @@ class TrainingController(QObject, RankingMixin):
         folder, classes, _n = self.training_data()
         if not self.refresh_summary() or folder is None:
             return None
-        config: dict[str, Any] = {
-            "arch": {"arch": d.arch.currentData()},
-            "max_steps": d.steps.value(),
-            "patience": PATIENCE if d.early.isChecked() else 0,
-            "threads": gui_threads(),
-            **self.config,
-        }
-        config["val_every"] = min(int(config.get("val_every", 100)), config["max_steps"])
+        config = self.train_config()
         job = TrainJob(folder, classes, folder / MODEL_PATH, config, device=d.device.currentData())
         self._val = {"patience": config["patience"], "best": None, "best_step": 0, "since": 0}
         d.plot.reset({c: s.classes.color_of(c) for c in classes})
@@ -163,6 +168,63 @@ class TrainingController(QObject, RankingMixin):
         )  # fmt: skip
         d.set_running(True)
         return self._rid
+
+    def train_config(self) -> dict[str, Any]:
+        """The dialog's settings as a partial TrainConfig: by time (the budget) or by steps,
+        with crop, batch, width and learning rate chosen for the device
+        (:func:`labeldesk.models.seg.budget.auto_settings`); ``self.config`` overrides."""
+        from labeldesk.models.seg.budget import auto_settings, likely_device
+
+        d = self.dialog
+        assert d is not None
+        dev = likely_device(d.device.currentData())
+        auto = auto_settings([], device_type=dev, threads=gui_threads())
+        arch: dict[str, Any] = {"arch": d.arch.currentData()}
+        if arch["arch"] == "unet":
+            arch["width"] = auto["arch"]["width"]
+        config: dict[str, Any] = {
+            "arch": arch,
+            "crop_size": auto["crop_size"],
+            "batch_size": auto["batch_size"],
+            "lr": auto["lr"],
+            "patience": PATIENCE if d.early.isChecked() else 0,
+            "threads": gui_threads(),
+            **self.config,
+        }
+        if d.by_steps.isChecked():
+            config["max_steps"] = d.steps.value()
+            config["val_every"] = min(int(config.get("val_every", 100)), config["max_steps"])
+        else:
+            config["max_steps"] = 10**9
+            config["max_seconds"] = float(d.budget.value())
+        return config
+
+    def update_estimate(self) -> None:
+        """The line under the settings: how long training should take, and on what."""
+        from labeldesk.models.seg.budget import estimate_seconds, format_seconds, likely_device
+        from labeldesk.models.seg.config import TrainConfig
+
+        d = self.dialog
+        if d is None:
+            return
+        dev = likely_device(d.device.currentData())
+        try:
+            seconds = estimate_seconds(
+                TrainConfig.from_dict(self.train_config()), device_type=dev, threads=gui_threads()
+            )
+        except Exception:  # a bad override in self.config: training will say what is wrong
+            d.estimate.setText("")
+            return
+        where = {"cuda": "on the GPU", "mps": "on the Apple GPU"}.get(
+            dev, f"on the CPU with {gui_threads()} thread(s)"
+        )
+        text = f"Estimate: about {format_seconds(seconds)} {where}."
+        if dev == "cpu":
+            text += (
+                " No GPU found: training runs on the CPU, with small crops and a narrow "
+                "network so that it makes many quick steps."
+            )
+        d.estimate.setText(text)
 
     def cancel(self) -> None:
         """Stop after the current step; nothing is saved."""
@@ -188,9 +250,12 @@ class TrainingController(QObject, RankingMixin):
         elif ev.kind == "step":
             d.plot.add_step(ev.step, ev.loss)
             rate = ev.step / ev.elapsed if ev.elapsed > 0 else 0.0
+            of = f"about {ev.total_steps}" if ev.budget else f"{ev.total_steps}"
+            eta = ev.eta
+            left = f" · ETA {int(eta) // 60}:{int(eta) % 60:02d}" if eta is not None else ""
             d.status.setText(
-                f"Step {ev.step} of {ev.total_steps} · loss {ev.loss:.3f} · {rate:.1f} steps/s · "
-                f"{int(ev.elapsed) // 60}:{int(ev.elapsed) % 60:02d}"
+                f"Step {ev.step} of {of} · loss {ev.loss:.3f} · {rate:.1f} steps/s · "
+                f"{int(ev.elapsed) // 60}:{int(ev.elapsed) % 60:02d}{left}"
             )
         elif ev.kind == "validation":
             d.plot.add_validation(ev.step, ev.mean_iou, ev.iou or {}, ev.best)
@@ -233,6 +298,7 @@ class TrainingController(QObject, RankingMixin):
             "max_steps": "all steps done",
             "early_stopping": "stopped early: validation IoU stopped improving",
             "stopped": "stopped by you",
+            "time": "time budget spent",
         }.get(out.stopped, out.stopped)
         m = out.metrics
         scores = ", ".join(
@@ -247,7 +313,9 @@ class TrainingController(QObject, RankingMixin):
                 f"{m.get('mean_dice', 0):.3f}) at step {m.get('step', '-')}."
             )
         else:
-            summary += "held-out scores not measured (stopped before the first validation)."
+            summary += (
+                "saved before any validation: no held-out scores yet (this is not an IoU of 0)."
+            )
         if d is not None:
             d.plot.refresh()
             d.progress.setValue(1000)

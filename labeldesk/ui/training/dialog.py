@@ -34,10 +34,24 @@ class TrainingDialog(QDialog):
         self.arch = QComboBox(self)
         self.arch.addItem("U-Net (fast)", "unet")
         self.arch.addItem("DeepLabv3+ (stronger)", "deeplab")
+        self.budget = QSpinBox(self)
+        self.budget.setRange(5, 24 * 3600)
+        self.budget.setSingleStep(30)
+        self.budget.setValue(60)
+        self.budget.setSuffix(" s")
+        self.budget.setToolTip("Train for this long; the settings are chosen for the device")
+        self.by_steps = QCheckBox("Fixed steps", self)
+        self.by_steps.setToolTip("Train an exact number of steps instead (reproducible)")
         self.steps = QSpinBox(self)
         self.steps.setRange(10, 100000)
         self.steps.setSingleStep(500)
-        self.steps.setValue(3000)
+        self.steps.setValue(300)
+        # touching the step count means training by steps
+        self.steps.valueChanged.connect(lambda _v: self.by_steps.setChecked(True))
+        self.by_steps.toggled.connect(self._mode_changed)
+        self.estimate = QLabel(self)
+        self.estimate.setObjectName("training.estimate")
+        self.estimate.setWordWrap(True)
         self.device = QComboBox(self)
         for text, value in (("Automatic", "auto"), ("CPU", "cpu"), ("GPU (CUDA)", "cuda")):
             self.device.addItem(text, value)
@@ -46,10 +60,13 @@ class TrainingDialog(QDialog):
         settings = QHBoxLayout()
         for label, widget in (
             ("Network", self.arch),
-            ("Steps", self.steps),
+            ("Train for", self.budget),
+            ("", self.by_steps),
+            ("", self.steps),
             ("Device", self.device),
         ):
-            settings.addWidget(QLabel(label, self))
+            if label:
+                settings.addWidget(QLabel(label, self))
             settings.addWidget(widget)
         settings.addSpacing(8)
         settings.addWidget(self.early)
@@ -89,6 +106,7 @@ class TrainingDialog(QDialog):
         box.addWidget(self.data_label)
         box.addWidget(self.message)
         box.addLayout(settings)
+        box.addWidget(self.estimate)
         box.addWidget(self.progress)
         box.addWidget(self.status)
         box.addWidget(self.plot, 1)
@@ -99,9 +117,13 @@ class TrainingDialog(QDialog):
         self.set_running(False)
         self.resize(760, 640)
 
+    def _mode_changed(self, by_steps: bool) -> None:
+        self.budget.setEnabled(not by_steps and self.by_steps.isEnabled())
+
     def set_running(self, running: bool, can_train: bool = True) -> None:
-        for w in (self.arch, self.steps, self.device, self.early):
+        for w in (self.arch, self.steps, self.by_steps, self.device, self.early):
             w.setEnabled(not running)
+        self.budget.setEnabled(not running and not self.by_steps.isChecked())
         self.train_button.setEnabled(not running and can_train)
         self.stop_button.setEnabled(running)
         self.cancel_button.setEnabled(running)

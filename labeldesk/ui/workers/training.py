@@ -129,7 +129,10 @@ class TrainingWorker(Worker):
                     self.steps_done = ev.step
                 self.event.emit(rid, ev)
                 total = max(ev.total_steps, 1)
-                yield ev.step / total, f"step {ev.step} of {total}"
+                if ev.budget:  # training by time: the bar follows the clock
+                    yield min(1.0, ev.elapsed / ev.budget), f"step {ev.step} of about {total}"
+                else:
+                    yield ev.step / total, f"step {ev.step} of {total}"
         finally:
             gen.close()
             with self._lock:
