@@ -48,6 +48,7 @@ def test_voc_round_trip(tmp_path):
         str(back / "labels.txt"),
         "--workers",
         "1",
+        "--allow-outside",  # the import's imagePath points into the VOC folder, outside back/
     ]
     assert main(args) == 0
     for stem in ("all_shapes", "overlap"):

@@ -71,7 +71,8 @@ def export_dataset(
     spec.check(options)
     files = list_sources(src_dir)
     split = split_stems([p.stem for p in files], options.val_fraction, options.seed)
-    jobs = [Job(str(p), p.stem, split[p.stem]) for p in files]
+    root = "" if options.allow_outside else str(Path(src_dir).resolve())
+    jobs = [Job(str(p), p.stem, split[p.stem], root) for p in files]
     labels_file = Path(options.labels.source)
     protect = [Path(src_dir)] + ([labels_file] if labels_file.is_file() else [])
     return run_task(

@@ -51,6 +51,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--overwrite", action="store_true", help="replace an earlier export in OUT_DIR")
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per CPU)")
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="also export images whose imagePath resolves outside SRC_DIR (refused by default)",
+    )
 
 
 def _split(p: argparse.ArgumentParser) -> None:
@@ -122,6 +127,7 @@ class ExportCommand:
             seed=getattr(args, "seed", 0),
             segmentation=getattr(args, "segmentation", "polygon"),
             stuff=stuff,
+            allow_outside=getattr(args, "allow_outside", False),
         )
         task = export_dataset(
             args.format,

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from labeldesk.core.document import Document
+from labeldesk.core.errors import ReadError
 from labeldesk.io.export.imaging import SourceImage, load_pixels
 from labeldesk.io.export.labels import LabelSet
 from labeldesk.io.export.raster import Raster, rasterize
@@ -31,6 +32,9 @@ class ExportOptions:
         segmentation: COCO: ``"polygon"`` (exact outline polygons where a polygon can hold
             the object, RLE otherwise) or ``"rle"`` (RLE for every object).
         stuff: COCO panoptic: class names exported as "stuff" (one segment per class).
+        allow_outside: export images whose ``imagePath`` resolves outside the source folder
+            (``../``, absolute paths, symlinks); refused by default, as a folder someone sends
+            you could otherwise copy any file you can read into the dataset.
     """
 
     labels: LabelSet
@@ -41,15 +45,18 @@ class ExportOptions:
     seed: int = 0
     segmentation: str = "polygon"
     stuff: tuple[str, ...] = ()
+    allow_outside: bool = False
 
 
 @dataclass(frozen=True)
 class Job:
-    """One labelme JSON to export: its path, output name (stem) and split."""
+    """One labelme JSON to export: its path, output name (stem) and split; ``root``: the
+    source folder its image must resolve inside ("" = anywhere, ``--allow-outside``)."""
 
     path: str
     stem: str
     split: str = "train"
+    root: str = ""
 
 
 @dataclass
@@ -72,16 +79,40 @@ def load(job: Job, labels: LabelSet) -> Loaded:
     Raises :class:`~labeldesk.core.errors.ReadError` (or ImageReadError) naming the file.
     """
     doc = read_labelme(job.path, check_image=True)
+    if job.root and doc.image_data is None:
+        check_inside(doc, Path(job.root))
     src = SourceImage.of(doc)
     size = (doc.image_height, doc.image_width)
     pixels = load_pixels(src, size)
     return Loaded(doc, src, pixels, rasterize(doc.shapes, size, labels))
 
 
+def check_inside(doc: Document, root: Path) -> None:
+    """Refuse an ``imagePath`` that resolves (links followed) outside ``root``."""
+    image = doc.image_file()
+    try:
+        resolved = image.resolve() if image is not None else None
+        inside = resolved is not None and resolved.is_relative_to(root.resolve())
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ReadError(
+            str(doc.path), f"cannot resolve imagePath: {exc}", field="imagePath"
+        ) from exc
+    if not inside:
+        raise ReadError(
+            str(doc.path),
+            f"imagePath {doc.image_path!r} resolves to {resolved}, outside the source folder "
+            f"{root}; not exported (pass --allow-outside if you trust this folder)",
+            field="imagePath",
+        )
+
+
 def new_result(job: Job, loaded: Loaded | None = None) -> FileResult:
     result = FileResult(job.path)
     if loaded is not None:
         result.unknown = list(loaded.raster.unknown)
+        result.warnings.extend(
+            f"shapes[{k.position}] not exported: {k.describe()}" for k in loaded.doc.kept_shapes
+        )
     return result
 
 
