@@ -35,6 +35,7 @@ from PySide6.QtCore import QLockFile
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.io import atomic_write_text, document_from_dict, document_to_dict
+from labeldesk.io.labelme import snapshot as snapshot_document
 
 
 @dataclass
@@ -122,17 +123,7 @@ class Journal:
             self.start()
         if doc.path is None:
             return
-        snapshot = Document(
-            doc.image_path,
-            doc.image_height,
-            doc.image_width,
-            shapes=[s.copy() for s in doc.shapes],
-            flags=dict(doc.flags),
-            image_data=doc.image_data,
-            version=doc.version,
-            extra=json.loads(json.dumps(doc.extra)),
-            path=doc.path,
-        )
+        snapshot = snapshot_document(doc)  # kept (undrawable) shapes included
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         if self._pending is not None:

@@ -75,3 +75,18 @@ def test_background_failure_is_reported_once(tmp_path: Path, monkeypatch) -> Non
     j.flush()
     assert isinstance(j.last_error, WriteError) and "disk full" in str(j.last_error)
     j.stop()
+
+
+def test_shapes_that_cannot_be_drawn_reach_the_journal(tmp_path: Path) -> None:
+    from labeldesk.core.shapes import KeptShape
+
+    j = Journal(tmp_path / "journal")
+    j.start()
+    doc = _doc(tmp_path, "cat")
+    raw = {"label": "bird", "points": [[1, 1], [2, 2]], "shape_type": "blob"}
+    doc.kept_shapes = [KeptShape(0, raw, "unknown shape type")]
+    j.record_later(doc, tmp_path / "a.jpg", None)
+    j.flush()
+    shapes = json.loads(j.file.read_text())["document"]["shapes"]
+    assert shapes[0] == raw and shapes[1]["label"] == "cat"
+    j.stop()
