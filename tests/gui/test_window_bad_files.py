@@ -72,3 +72,27 @@ def test_schema_invalid_json_is_bad_and_imports_nothing(make_window, tmp_path, q
     assert "1 of 2 images labeled" in w.files.summary.text()
     assert bad.read_text() == text
     assert np.array_equal(np.asarray(w.session.item.raw).shape, (60, 80, 3))
+
+
+def test_shapes_that_cannot_be_drawn_are_listed_and_kept(make_window, tmp_path, qtbot):
+    from labeldesk.core import Shape
+
+    folder = tmp_path / "odd"
+    jsons = make_folder(folder, 1)
+    data = json.loads(jsons[0].read_text())
+    odd = [
+        {"label": "cat", "points": [[1, 1], [5, 5]], "shape_type": "polygon", "flags": {}},
+        {"label": "bird", "points": [[2, 2], [3, 3]], "shape_type": "blob", "extra": [1]},
+    ]
+    data["shapes"][1:1] = odd
+    jsons[0].write_text(json.dumps(data, indent=2))
+    w = make_window(folder)
+    texts = w.layers.cannot_draw_texts()
+    assert len(texts) == 2 and w.layers.cannot_draw.isVisible()
+    assert "cannot draw polygon 'cat': a polygon needs at least 3 points" in texts[0]
+    assert "cannot draw blob 'bird'" in texts[1]
+    assert len(w.session.doc) == 2  # the drawable ones
+    w.session.doc.add_shape(Shape("dog", [[1, 1], [9, 1], [9, 9]]))
+    assert w.save()
+    saved = json.loads(jsons[0].read_text())["shapes"]
+    assert saved[1:3] == odd and saved[-1]["label"] == "dog" and len(saved) == 5

@@ -20,7 +20,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QListWidget,
+    QListWidgetItem,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from labeldesk.core.commands import EditShape, Reorder
 from labeldesk.core.document import Document
@@ -189,6 +197,13 @@ class LayersPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
+        # shapes labelme opens but labeldesk cannot draw: kept in the file, listed here
+        self.cannot_draw = QListWidget(self)
+        self.cannot_draw.setObjectName("cannotDraw")
+        self.cannot_draw.setMaximumHeight(90)
+        self.cannot_draw.setWordWrap(True)
+        self.cannot_draw.hide()
+        layout.addWidget(self.cannot_draw)
         self.selection: Selection | None = None
         self._syncing = False
         self.view.selectionModel().selectionChanged.connect(self._view_selection_changed)
@@ -202,7 +217,21 @@ class LayersPanel(QWidget):
         self.selection = selection
         selection.changed.connect(self._on_selection)
         self.model.set_document(doc)
+        self._show_cannot_draw(doc)
         self._selection_to_view()
+
+    def _show_cannot_draw(self, doc: Document | None) -> None:
+        self.cannot_draw.clear()
+        kept = list(getattr(doc, "kept_shapes", ())) if doc is not None else []
+        for k in kept:
+            item = QListWidgetItem(f"⚠ {k.describe()} (kept unchanged in the file)")
+            item.setToolTip(k.describe())
+            self.cannot_draw.addItem(item)
+        self.cannot_draw.setVisible(bool(kept))
+
+    def cannot_draw_texts(self) -> list[str]:
+        """The "cannot draw" lines shown under the objects (for tests and the status bar)."""
+        return [self.cannot_draw.item(i).text() for i in range(self.cannot_draw.count())]
 
     def set_icon_color(self, color: str) -> None:
         self.model.icon_color = color
