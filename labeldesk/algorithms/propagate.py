@@ -1,6 +1,6 @@
 """Weight-free propagation of a mask from one frame to the next (no model, CPU only).
 
-1. Dense optical flow (OpenCV's Farneback: 4 pyramid levels, 21 px window, Gaussian weights;
+1. Dense optical flow (OpenCV's Farneback: 4 pyramid levels, 21 px window, 3 iterations;
    on the real frames it beat DIS, see benchmarks/bench_propagate.py) from the next frame back
    to the previous one, computed on a window around the object only (its box grown by ``margin``), so the
    cost follows the object's size, not the frame's.
@@ -65,9 +65,9 @@ def window(mask: np.ndarray, margin: int) -> tuple[int, int, int, int]:
 
 def flow_warp(prev_gray: np.ndarray, next_gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Carry ``mask`` (of ``prev``) to ``next`` by dense optical flow; all three one size, uint8."""
-    flags = cv2.OPTFLOW_FARNEBACK_GAUSSIAN
-    # next(x) ~ prev(x + back(x))
-    back = cv2.calcOpticalFlowFarneback(next_gray, prev_gray, None, 0.5, 4, 21, 3, 7, 1.5, flags)
+    # next(x) ~ prev(x + back(x)); box-filter windows (the Gaussian flag scored lower on the
+    # real frames: 0.936 against 0.968 mean IoU, flow only)
+    back = cv2.calcOpticalFlowFarneback(next_gray, prev_gray, None, 0.5, 4, 21, 3, 7, 1.5, 0)
     h, w = mask.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     carried = cv2.remap(
