@@ -7,7 +7,9 @@ opens the folder. Nothing on this path imports torch: model features load it laz
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +26,36 @@ def sample_copy_dir() -> Path:
     """Where the writable copy of the bundled sample lives (the user's documents)."""
     docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return Path(docs or Path.home()) / "labeldesk-sample"
+
+
+def display_problem(environ: dict[str, str] | None = None) -> str | None:
+    """Why the GUI cannot start here (no display, or the xcb-cursor library missing), or None.
+
+    Checked before Qt is started, which would otherwise abort with its xcb plugin message
+    (exit 134). Only Linux's xcb platform is checked; others (offscreen, wayland...) pass.
+    """
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith("xcb"):
+        return None
+    if not platform and env.get("WAYLAND_DISPLAY"):
+        return None
+    if not env.get("DISPLAY"):
+        return (
+            "no display to open the window on (DISPLAY is not set); run it in a desktop "
+            "session or under Xvfb, or use the command-line tools (labeldesk export, "
+            "prelabel, train)"
+        )
+    try:
+        ctypes.CDLL("libxcb-cursor.so.0")
+    except OSError:
+        return (
+            "the window needs the xcb-cursor library, which is not installed "
+            "(Debian/Ubuntu: apt install libxcb-cursor0; Fedora: dnf install xcb-util-cursor)"
+        )
+    return None
 
 
 def _report_to(window):
@@ -51,6 +83,9 @@ def run_app(path: str | None, *, reset_settings: bool = False, exit_when_idle: b
     Returns the process exit code. Settings are wiped first with ``reset_settings``.
     ``exit_when_idle`` quits once the first image is shown (a smoke test for packaged builds).
     """
+    if QApplication.instance() is None and (problem := display_problem()) is not None:
+        print(f"labeldesk: {problem}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("labeldesk")
     app.setOrganizationName("labeldesk")
