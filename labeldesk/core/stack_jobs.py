@@ -58,6 +58,107 @@ def _made(mask: np.ndarray, template: Shape, track: int, source: str) -> Shape |
     return mark_machine(shape, source)
 
 
+@dataclass
+class PropagationPlan:
+    """What to carry where, decided on the thread that owns the documents.
+
+    ``sources``: track -> (its mask in frame ``start``, the object whose label and flags the
+    carried objects take); ``stops``: track -> the first target frame where a person made an
+    object of that track (the track is not carried there or beyond).
+    """
+
+    start: int
+    targets: list[int]
+    sources: dict[int, tuple[np.ndarray, Shape]]
+    stops: dict[int, int]
+
+
+def plan_propagation(
+    stack: StackDocument,
+    start: int,
+    stop: int,
+    size: tuple[int, int],
+    *,
+    indices: Sequence[int] | None = None,
+) -> PropagationPlan:
+    """Give the chosen objects of frame ``start`` track ids and find where each must stop.
+
+    Loads the documents of the target frames (to find the person-made objects).
+    """
+    step = 1 if stop >= start else -1
+    chosen = stack.ensure_tracks(start, indices)
+    src = stack.document(start)
+    sources: dict[int, tuple[np.ndarray, Shape]] = {}
+    for i in chosen:
+        s = src.shapes[i]
+        assert s.group_id is not None
+        m = shape_mask(s, size)
+        if s.group_id in sources:
+            sources[s.group_id] = (sources[s.group_id][0] | m, sources[s.group_id][1])
+        else:
+            sources[s.group_id] = (m, s)
+    targets = list(range(start + step, stop + step, step))
+    stops: dict[int, int] = {}
+    for j in targets:
+        doc = stack.document(j)
+        for track in sources:
+            if track not in stops and has_person_made(doc, track):
+                stops[track] = j
+    return PropagationPlan(start, targets, sources, stops)
+
+
+def track_masks(
+    plan: PropagationPlan, frames: FrameReader, *, refine: bool = True
+) -> Generator[Progress, None, int]:
+    """Carry the plan's masks frame by frame; touches no document (any thread).
+
+    Yields ``Progress`` whose payload is ``(frame, {track: mask or None})`` (None: the
+    object vanished, its track stops); returns the number of frames done.
+    """
+    active = {t: m for t, (m, _s) in plan.sources.items()}
+    prev = frames(plan.start)
+    done = 0
+    for done, j in enumerate(plan.targets, 1):
+        for t in [t for t in active if plan.stops.get(t) == j]:
+            del active[t]
+        if not active:
+            break
+        nxt = frames(j)
+        out: dict[int, np.ndarray | None] = {}
+        for t in list(active):
+            m = propagate_mask(prev, nxt, active[t], refine=refine)
+            if m.any():
+                active[t] = out[t] = m
+            else:
+                out[t] = None
+                del active[t]
+        prev = nxt
+        yield Progress(done, len(plan.targets), f"frame {j}", payload=(j, out))
+    return done
+
+
+def apply_tracked(
+    stack: StackDocument,
+    plan: PropagationPlan,
+    frame: int,
+    masks: dict[int, np.ndarray | None],
+    result: StackResult,
+) -> None:
+    """Put one frame's carried masks into its document (one undo step; owning thread)."""
+    doc = stack.document(frame)
+    with doc.group("Propagate"):
+        for track, mask in masks.items():
+            template = plan.sources[track][1]
+            shape = None if mask is None else _made(mask, template, track, "propagate")
+            replace_machine(doc, track, shape, "Propagate")
+            if shape is None:
+                result.stopped.setdefault(track, frame)
+            else:
+                result.objects += 1
+    if masks and frame not in result.changed:
+        result.changed.append(frame)
+
+
 def propagate(
     stack: StackDocument,
     frames: FrameReader,
@@ -70,64 +171,21 @@ def propagate(
     """Carry the region objects of frame ``start`` (or those at ``indices``) to ``stop``.
 
     Forward when ``stop > start``, backward otherwise. Objects without a track id get one in
-    frame ``start`` first.
+    frame ``start`` first. (The app runs :func:`track_masks` in a worker and
+    :func:`apply_tracked` on the GUI thread; this runs both in one thread.)
     """
-    step = 1 if stop >= start else -1
     result = StackResult()
-    chosen = stack.ensure_tracks(start, indices)
-    src = stack.document(start)
-    if src.is_dirty():
+    size = frames(start).shape[:2]
+    plan = plan_propagation(stack, start, stop, (int(size[0]), int(size[1])), indices=indices)
+    if stack.document(start).is_dirty():
         result.changed.append(start)
-    prev = frames(start)
-    size = prev.shape[:2]
-    active: dict[int, tuple[np.ndarray, Shape]] = {}
-    for i in chosen:
-        s = src.shapes[i]
-        assert s.group_id is not None
-        m = shape_mask(s, size)
-        if s.group_id in active:
-            active[s.group_id] = (active[s.group_id][0] | m, active[s.group_id][1])
-        else:
-            active[s.group_id] = (m, s)
-    targets = list(range(start + step, stop + step, step))
-    for done, j in enumerate(targets, 1):
-        if not active:
-            break
-        nxt = frames(j)
-        doc = stack.document(j)
-        with doc.group("Propagate"):
-            _propagate_frame(doc, j, prev, nxt, active, result, refine)
-        prev = nxt
-        yield Progress(done, len(targets), f"frame {j}", payload=j)
+    result.stopped.update(plan.stops)
+    job = track_masks(plan, frames, refine=refine)
+    for progress in job:
+        frame, masks = progress.payload
+        apply_tracked(stack, plan, frame, masks, result)
+        yield Progress(progress.done, progress.total, progress.message, payload=frame)
     return result
-
-
-def _propagate_frame(
-    doc: Document,
-    j: int,
-    prev: np.ndarray,
-    nxt: np.ndarray,
-    active: dict[int, tuple[np.ndarray, Shape]],
-    result: StackResult,
-    refine: bool,
-) -> None:
-    for track in list(active):
-        mask, template = active[track]
-        if has_person_made(doc, track):
-            result.stopped[track] = j
-            del active[track]
-            continue
-        mask = propagate_mask(prev, nxt, mask, refine=refine)
-        shape = _made(mask, template, track, "propagate")
-        replace_machine(doc, track, shape, "Propagate")
-        if shape is None:
-            result.stopped[track] = j
-            del active[track]
-        else:
-            active[track] = (mask, template)
-            result.objects += 1
-        if j not in result.changed:
-            result.changed.append(j)
 
 
 def _key_shape(doc: Document, track: int) -> Shape | None:
