@@ -56,7 +56,7 @@ def _as_polygon(pts: np.ndarray) -> np.ndarray:
 
 
 def _output(ring: np.ndarray, offset: np.ndarray, tolerance: float) -> np.ndarray:
-    c = ring.reshape(-1, 1, 2).astype(np.int32)
+    c: np.ndarray = ring.reshape(-1, 1, 2).astype(np.int32)
     if tolerance > 0 and len(c) > 3:
         simple = cv2.approxPolyDP(c, tolerance, True)
         if len(simple) >= 3:

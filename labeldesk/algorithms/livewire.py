@@ -35,7 +35,7 @@ def _features(
     counts, so edges between objects of equal brightness but different colour attract the
     path too.
     """
-    f = to_uint8(window).astype(np.float32)
+    f: np.ndarray = to_uint8(window).astype(np.float32)
     if f.ndim == 2:
         f = f[:, :, None]
     if smoothing > 0:

@@ -212,7 +212,7 @@ def shapes_to_label(
     """
     h, w = _check_size(size)
     cls = np.zeros((h, w), dtype=np.int32)
-    ins = np.zeros((h, w), dtype=instance_dtype)
+    ins: np.ndarray = np.zeros((h, w), dtype=instance_dtype)
     instances: list[tuple[str, Any]] = []
     index: dict[tuple[str, Any], int] = {}
     for n, shape in enumerate(shapes):

@@ -157,6 +157,7 @@ def threshold_mask(
     elif method == "otsu":
         res = _range(plane, _otsu(plane, sub_roi), np.inf, open_low=True)
     else:
+        assert block_size is not None  # set above for "adaptive"
         res = _adaptive(plane, int(block_size), float(offset))
     if sub_roi is not None:
         res &= sub_roi
@@ -179,7 +180,7 @@ def _range(plane: np.ndarray, lo: float, hi: float, *, open_low: bool = False) -
         if first > last:
             return np.zeros(plane.shape, dtype=bool)
         out = cv2.inRange(np.ascontiguousarray(plane), first, last)  # 0 / 255
-        cv2.bitwise_and(out, 1, out)  # 0 / 1: a valid bool buffer
+        np.bitwise_and(out, 1, out=out)  # 0 / 1: a valid bool buffer
         return out.view(bool)
     res = plane > lo if open_low else plane >= lo
     if np.isfinite(hi):

@@ -88,6 +88,7 @@ def marker_watershed(
     if not np.isfinite(sigma) or sigma < 0:
         raise ValueError(f"smoothing must be >= 0, got {smoothing!r}")
     out = np.zeros((h, w), dtype=np.int32)
+    win: tuple[int, int, int, int] | None
     if roi_m is None:
         win = (0, 0, w, h)
         labels = _check_values(mk)

@@ -122,7 +122,7 @@ class ClassCatalogue:
             color = item.get("color")
             cat.add(
                 str(item["name"]),
-                color=tuple(int(v) for v in color[:3]) if color else default_color(i),
+                color=(int(color[0]), int(color[1]), int(color[2])) if color else default_color(i),
                 hotkey=item.get("hotkey"),
             )
         return cat

@@ -87,7 +87,7 @@ def mask_to_shape(
                 return Shape(label, pts + (x0, y0), "polygon", group_id=group_id)
     bx0, by0, bx1, by1 = _box(crop) or (0, 0, 0, 0)
     cropped = crop[by0:by1, bx0:bx1].copy()
-    corners = [[x0 + bx0, y0 + by0], [x0 + bx1 - 1, y0 + by1 - 1]]
+    corners = np.array([[x0 + bx0, y0 + by0], [x0 + bx1 - 1, y0 + by1 - 1]], dtype=np.float64)
     return Shape(label, corners, "mask", mask=cropped, group_id=group_id)
 
 

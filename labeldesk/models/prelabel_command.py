@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError, ModelError
@@ -103,7 +103,7 @@ def prelabel_job(
             raise ModelError(f"{model}: model file not found")
         session.load(model, device=device)
     summary = Summary()
-    options = (
+    options: dict[str, Any] = (
         {"points_per_side": points_per_side} if session.has_sam and not session.has_trained else {}
     )
     start = time.perf_counter()

@@ -206,7 +206,7 @@ class BrushTool(_PaintTool):
         h, w = footprint.shape
         shape = Shape(
             label=self.ctx.active_label(),
-            points=[[x0, y0], [x0 + w - 1, y0 + h - 1]],
+            points=np.array([[x0, y0], [x0 + w - 1, y0 + h - 1]], dtype=np.float64),
             shape_type="mask",
             mask=footprint,
         )

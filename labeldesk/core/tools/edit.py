@@ -225,8 +225,8 @@ class EditTool(Tool):
             else:
                 self.ctx.selection.set(uids)
         elif mode == "move" and ghosts:
-            p = self._press
-            if p is not None and (ev.x, ev.y) != (p.x, p.y):
+            press = self._press
+            if press is not None and (ev.x, ev.y) != (press.x, press.y):
                 with doc.group("Move objects" if len(ghosts) > 1 else "Move object"):
                     for g in ghosts:
                         doc.execute(EditShape(doc.index_of(g.uid), "Move object", points=g.points))

@@ -97,7 +97,7 @@ def _mask_shape(base: Shape, x0: int, y0: int, mask: np.ndarray) -> Shape:
     crop = mask[r1 : r2 + 1, c1 : c2 + 1].copy()
     return Shape(
         label=base.label,
-        points=[[x0 + c1, y0 + r1], [x0 + c2, y0 + r2]],
+        points=np.array([[x0 + c1, y0 + r1], [x0 + c2, y0 + r2]], dtype=np.float64),
         shape_type="mask",
         group_id=base.group_id,
         description=base.description,

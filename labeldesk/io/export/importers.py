@@ -16,7 +16,7 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,11 @@ from PIL import Image, ImageDraw
 
 from labeldesk.core.document import Document
 from labeldesk.core.errors import ExportError, ImageReadError, ReadError
+from labeldesk.core.jobs import Job
 from labeldesk.core.shapes import Shape
 from labeldesk.io.export.labels import BACKGROUND
 from labeldesk.io.export.outline import center_polygons
-from labeldesk.io.export.report import FileResult, Progress, Report
+from labeldesk.io.export.report import FileResult, Report
 from labeldesk.io.export.runner import run_task
 from labeldesk.io.images import read_info
 from labeldesk.io.labelme import document_to_dict
@@ -62,7 +63,7 @@ def mask_to_shapes(mask: np.ndarray, label: str, *, polygons: bool = True) -> li
         if np.array_equal(np.asarray(canvas, dtype=bool), crop):
             return [Shape(label, p + (x0, y0), "polygon") for p in rings]
     h, w = crop.shape
-    box = [[x0, y0], [x0 + w - 1, y0 + h - 1]]
+    box = np.array([[x0, y0], [x0 + w - 1, y0 + h - 1]], dtype=np.float64)
     return [Shape(label, box, "mask", mask=crop.copy())]
 
 
@@ -211,7 +212,7 @@ def import_coco(
     keep_vertices: bool = False,
     workers: int | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> Generator[Progress, None, Report]:
+) -> Job[Report]:
     """Write one labelme JSON per image of a COCO instances file into ``out_dir``.
 
     Image files are looked up as ``images_dir / file_name``, then by base name.
@@ -280,7 +281,7 @@ def run_import(
     protect: list[Path],
     workers: int | None,
     should_stop: Callable[[], bool] | None,
-) -> Generator[Progress, None, Report]:
+) -> Job[Report]:
     """Run an import's jobs through the export runner; ``labels.txt`` is written last."""
 
     def finish(out: Path, results: list[FileResult | None]) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -79,7 +79,7 @@ def run_jobs(
     files: Sequence[str],
     *,
     workers: int | None = None,
-) -> Iterator[tuple[int, FileResult]]:
+) -> Generator[tuple[int, FileResult], None, None]:
     """Yield ``(index, result)`` for every job as it completes (order not kept).
 
     ``worker`` must be picklable (a module-level function or a ``functools.partial`` of one).
@@ -246,9 +246,9 @@ def _run(
                     report.cancelled = True
                     report.seconds = time.perf_counter() - start
                     return report
-        for result in finished:  # the report lists files in input order
-            if result is not None:
-                report.add(result)
+        for done_file in finished:  # the report lists files in input order
+            if done_file is not None:
+                report.add(done_file)
         if finish is not None:
             report.warnings.extend(finish(tmp, results))
         report.seconds = time.perf_counter() - start

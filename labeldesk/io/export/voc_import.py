@@ -11,13 +11,14 @@ result again gives the same class PNG and the same objects (ids renumbered only 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from labeldesk.core.errors import ExportError, ReadError
+from labeldesk.core.jobs import Job
 from labeldesk.core.shapes import Shape
 from labeldesk.io.export.imaging import COLORMAP
 from labeldesk.io.export.importers import (
@@ -30,7 +31,7 @@ from labeldesk.io.export.importers import (
     write_json,
 )
 from labeldesk.io.export.labels import BACKGROUND, IGNORE
-from labeldesk.io.export.report import FileResult, Progress, Report
+from labeldesk.io.export.report import FileResult, Report
 from labeldesk.io.images import IMAGE_SUFFIXES
 
 _COLOR_INDEX = {tuple(int(v) for v in c): i for i, c in enumerate(COLORMAP)}
@@ -110,7 +111,7 @@ def import_voc(
     copy_images: bool = False,
     workers: int | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> Generator[Progress, None, Report]:
+) -> Job[Report]:
     """Import a VOC folder (``SegmentationClass`` + optional ``SegmentationObject``,
     ``JPEGImages``, ``class_names.txt``) as labelme JSON, one object per instance id."""
     voc = Path(voc_dir)

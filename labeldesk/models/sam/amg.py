@@ -243,6 +243,6 @@ class SamAutomaticMaskGenerator:
             return rle
         from pycocotools import mask as mask_utils
 
-        coco = mask_utils.frPyObjects(rle, *rle["size"])
+        coco = mask_utils.frPyObjects(rle, *mask.shape[:2])
         coco["counts"] = coco["counts"].decode("utf-8")
         return coco

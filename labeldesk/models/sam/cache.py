@@ -42,7 +42,7 @@ def image_key(image: np.ndarray) -> str:
     arr = np.ascontiguousarray(image)
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{arr.shape}|{arr.dtype.str}|".encode())
-    digest.update(memoryview(arr).cast("B"))
+    digest.update(arr.data.cast("B"))
     return digest.hexdigest()
 
 

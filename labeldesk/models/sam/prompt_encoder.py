@@ -7,6 +7,7 @@ Coordinates given to it are in model-input pixels (x, y) of the resized, unpadde
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -16,6 +17,8 @@ from labeldesk.models.sam.common import LayerNorm2d
 
 class RandomFourierPositions(nn.Module):
     """Positional encoding with a fixed Gaussian projection: [sin, cos](2π (2c - 1) G)."""
+
+    positional_encoding_gaussian_matrix: torch.Tensor  # a buffer (2, num_pos_feats)
 
     def __init__(self, num_pos_feats: int) -> None:
         super().__init__()
@@ -58,8 +61,8 @@ class PromptEncoder(nn.Module):
     ) -> None:
         super().__init__()
         self.embed_dim = embed_dim
-        self.image_embedding_size = tuple(image_embedding_size)
-        self.input_image_size = tuple(input_image_size)
+        self.image_embedding_size = (int(image_embedding_size[0]), int(image_embedding_size[1]))
+        self.input_image_size = (int(input_image_size[0]), int(input_image_size[1]))
         self.pe_layer = RandomFourierPositions(embed_dim // 2)
         # 0: background point, 1: foreground point, 2: box top-left, 3: box bottom-right
         self.point_embeddings = nn.ModuleList(nn.Embedding(1, embed_dim) for _ in range(4))
@@ -80,6 +83,10 @@ class PromptEncoder(nn.Module):
         """(1, embed_dim, E_h, E_w) positional encoding of the image embedding grid."""
         return self.pe_layer.grid(self.image_embedding_size).unsqueeze(0)
 
+    def _point_weight(self, i: int) -> torch.Tensor:
+        """The (1, embed_dim) embedding of point kind ``i`` (see ``point_embeddings``)."""
+        return cast(nn.Embedding, self.point_embeddings[i]).weight
+
     def _embed_points(self, coords: torch.Tensor, labels: torch.Tensor, pad: bool) -> torch.Tensor:
         coords = coords + 0.5  # pixel centres
         if pad:
@@ -89,15 +96,15 @@ class PromptEncoder(nn.Module):
         emb = self.pe_layer.points(coords, self.input_image_size)
         labels = labels[..., None]
         emb = torch.where(labels == -1, self.not_a_point_embed.weight, emb)
-        emb = emb + torch.where(labels == 0, self.point_embeddings[0].weight, 0.0)
-        emb = emb + torch.where(labels == 1, self.point_embeddings[1].weight, 0.0)
+        emb = emb + torch.where(labels == 0, self._point_weight(0), 0.0)
+        emb = emb + torch.where(labels == 1, self._point_weight(1), 0.0)
         return emb
 
     def _embed_boxes(self, boxes: torch.Tensor) -> torch.Tensor:
         corners = (boxes + 0.5).reshape(-1, 2, 2)
         emb = self.pe_layer.points(corners, self.input_image_size)
-        first = emb[:, 0, :] + self.point_embeddings[2].weight
-        second = emb[:, 1, :] + self.point_embeddings[3].weight
+        first = emb[:, 0, :] + self._point_weight(2)
+        second = emb[:, 1, :] + self._point_weight(3)
         return torch.stack([first, second], dim=1)
 
     def forward(

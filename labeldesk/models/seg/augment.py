@@ -84,7 +84,7 @@ def color_jitter(
     """Random brightness, contrast, saturation and hue of an ``(H, W, 3)`` uint8 RGB image."""
     if strength <= 0 and hue <= 0:
         return image
-    img = image.astype(np.float32)
+    img: np.ndarray = image.astype(np.float32)
     if strength > 0:
         b, c, s = 1.0 + rng.uniform(-strength, strength, size=3)
         img *= b

@@ -22,14 +22,19 @@ Importing this module imports torch; :mod:`labeldesk.models.seg` itself does not
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import ModelError
 from labeldesk.models.device import import_torch
 
-torch = import_torch()
-nn = torch.nn
-F = torch.nn.functional
+if TYPE_CHECKING:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+else:
+    torch = import_torch()  # with the thread settings (see models.device)
+    nn = torch.nn
+    F = torch.nn.functional
 
 ARCHS = ("unet", "deeplab")
 _DEFAULTS: dict[str, dict[str, Any]] = {
