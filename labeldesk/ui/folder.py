@@ -44,6 +44,7 @@ class FileState:
     count: int = 0
     labels: tuple[str, ...] = ()
     message: str = ""
+    damage: str = ""  # the image opens but is incomplete (truncated): why (set by the app)
     machine: int = 0
 
 

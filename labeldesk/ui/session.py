@@ -9,6 +9,7 @@ discard?) go through :attr:`Session.ask_unsaved`, which the window sets.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 from collections import Counter
@@ -35,6 +36,7 @@ from labeldesk.ui.folder import (
     BAD,
     EMPTY,
     LABELED,
+    UNLABELED,
     FileState,
     FolderScan,
     RenameReport,
@@ -97,6 +99,7 @@ class Session(QObject):
         self.autosave = True
         self.states: dict[Path, FileState] = {}
         self.unreadable: dict[Path, str] = {}  # images that could not be decoded -> why
+        self.damaged: dict[Path, str] = {}  # images shown incomplete (truncated) -> why
         self.ask_read_only: Callable[[str], bool] = lambda _name: False
         self.saver = BackgroundSaver(self)
         self.saver.finished.connect(self._on_saved)
@@ -138,6 +141,14 @@ class Session(QObject):
                 on_result=self._on_scan,
             )
 
+    def show_item(self, item: LoadedImage) -> bool:
+        """Show ``item`` (a frame of a stack, read by the caller) as the current image and
+        document, saving or asking first as moving to another image does. False = stay."""
+        if not self.leave():
+            return False
+        self._on_loaded(item)
+        return True
+
     def go(self, index: int) -> bool:
         """Save or ask (per the autosave setting), then show image ``index``."""
         if not 0 <= index < len(self.navigator.images) or index == self.navigator.index:
@@ -171,6 +182,13 @@ class Session(QObject):
             old.changed.disconnect(self._on_doc)
         self.item, self.read_only = item, ""
         self.unreadable.pop(item.path, None)
+        if item.damage:
+            self.damaged[item.path] = item.damage
+            self._mark_damaged(item.path)
+            self.message.emit(
+                f"{item.path.name}: {item.damage}. It is shown as far as it could be read.",
+                "warning",
+            )
         doc = item.document
         if doc is None:
             self.read_only = item.doc_error
@@ -195,6 +213,16 @@ class Session(QObject):
         self._bring_back_failed_save(doc)
         if self._restore is not None and item.path.resolve() == self._restore.image_path:
             self._apply_restore()
+
+    def _mark_damaged(self, path: Path, *, emit: bool = True) -> None:
+        """Files panel: the image opens but is incomplete (its state keeps the labels)."""
+        state = self.states.get(path)
+        if state is not None and state.state == BAD:
+            return
+        why = self.damaged[path]
+        self.states[path] = dataclasses.replace(state or FileState(UNLABELED), damage=why)
+        if emit:
+            self.states_changed.emit()
 
     def _on_failed(self, message: str) -> None:
         """The selected image cannot be read: show a placeholder under its name, with no
@@ -277,6 +305,8 @@ class Session(QObject):
                 labels,
                 machine=count_machine(doc.shapes),
             )
+            if self.item.path in self.damaged:
+                self._mark_damaged(self.item.path, emit=False)
             self.states_changed.emit()
         self.message.emit(f"Saved {doc.path.name}", "status")
         return True
@@ -463,6 +493,8 @@ class Session(QObject):
         self.states = scan.states
         for path, why in self.unreadable.items():
             self.states[path] = FileState(BAD, message=why)
+        for path in self.damaged:
+            self._mark_damaged(path, emit=False)
         for label in scan.label_files:
             if label:
                 self.classes.ensure(label)

@@ -96,3 +96,27 @@ def test_shapes_that_cannot_be_drawn_are_listed_and_kept(make_window, tmp_path, 
     assert w.save()
     saved = json.loads(jsons[0].read_text())["shapes"]
     assert saved[1:3] == odd and saved[-1]["label"] == "dog" and len(saved) == 5
+
+
+def test_truncated_image_opens_and_says_so(make_window, tmp_path, qtbot):
+    import io
+
+    from PIL import Image
+
+    folder = tmp_path / "t"
+    make_folder(folder, 1)
+    rng = np.random.default_rng(1)
+    buf = io.BytesIO()
+    Image.fromarray((rng.random((60, 80, 3)) * 255).astype(np.uint8)).save(buf, format="PNG")
+    cut = folder / "zz_cut.png"
+    cut.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    w = make_window(folder)
+    w.go(+1)
+    wait_loaded(qtbot, w, "zz_cut.png")
+    assert w.session.item.raw.shape == (60, 80, 3)  # it opens, and can be labeled
+    assert "truncated" in w.message_bar.text() and "zz_cut.png" in w.message_bar.text()
+    assert "truncated" in (w.files.damage_of(cut) or "")
+    w.session.rescan()
+    qtbot.wait(300)
+    assert "truncated" in (w.files.damage_of(cut) or "")  # a rescan keeps it
+    assert w.files.damage_of(folder / "img0.png") is None

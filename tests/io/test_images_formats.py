@@ -61,3 +61,23 @@ def test_damaged_tiff_header_is_read_error(tmp_path: Path) -> None:
     path.write_bytes(b"II*\x00\xff\xff\xff\x7f" + b"\x00" * 20)
     with pytest.raises(ReadError, match=str(path.name)):
         load_image(path)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "BMP", "TIFF"])
+def test_truncated_images_open_and_say_so(tmp_path: Path, fmt: str) -> None:
+    import io
+
+    from labeldesk.io.damaged import load_image_checked
+
+    rng = np.random.default_rng(2)
+    buf = io.BytesIO()
+    Image.fromarray((rng.random((40, 50, 3)) * 255).astype(np.uint8)).save(buf, format=fmt)
+    sound = tmp_path / f"sound.{fmt.lower()}"
+    sound.write_bytes(buf.getvalue())
+    arr, damage = load_image_checked(sound)
+    assert damage is None and arr.shape[:2] == (40, 50)
+    cut = tmp_path / f"cut.{fmt.lower()}"
+    cut.write_bytes(buf.getvalue()[: len(buf.getvalue()) * 2 // 3])
+    arr, damage = load_image_checked(cut)
+    assert arr.shape[:2] == (40, 50)
+    assert damage and ("truncated" in damage or "ends early" in damage)

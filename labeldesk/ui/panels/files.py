@@ -15,7 +15,7 @@ from pathlib import Path
 
 import qtawesome as qta
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +32,7 @@ from labeldesk.ui.folder import BAD, EMPTY, LABELED, UNLABELED, FileState
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 3  # position in the sorted order (int)
+DAMAGE_ROLE = Qt.ItemDataRole.UserRole + 4  # why the image is incomplete, or None
 REVIEW = "review"  # labeled, with machine-made objects no person has saved yet
 STATE_ICONS = {
     LABELED: ("mdi6.check-circle", "#2da44e"),
@@ -135,6 +136,10 @@ class FilesPanel(QWidget):
             UNLABELED: "not labeled yet",
             BAD: f"cannot read its annotation: {state.message}",
         }[shown]
+        if state.damage:  # the image itself is incomplete: say so in the panel too
+            detail += f"; the image is damaged: {state.damage}"
+        item.setData(state.damage or None, DAMAGE_ROLE)
+        item.setForeground(QColor("#d4761b") if state.damage else QBrush())
         self._details[path] = detail
         self._set_tooltip(path)
         if summary:
@@ -197,6 +202,11 @@ class FilesPanel(QWidget):
         if score is not None:
             text += f" · {self._score_label} {score:.3f}"
         item.setToolTip(text)
+
+    def damage_of(self, path: Path) -> str | None:
+        """Why the image shows incomplete (truncated file), or None."""
+        item = self._items.get(path)
+        return item.data(DAMAGE_ROLE) if item is not None else None
 
     def state_of(self, path: Path) -> str | None:
         item = self._items.get(path)

@@ -11,7 +11,8 @@ import numpy as np
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.jobs import Job, Progress
-from labeldesk.io import load_image, to_display
+from labeldesk.io import to_display
+from labeldesk.io.damaged import load_image_checked
 from labeldesk.ui.canvas.pyramid import coarse_levels
 from labeldesk.ui.folder import json_path_for, load_document
 from labeldesk.ui.workers.base import Worker
@@ -35,6 +36,7 @@ class LoadedImage:
     doc_error: str
     json_mtime: float | None
     levels: dict[int, np.ndarray] = field(default_factory=dict)
+    damage: str = ""  # why the picture is incomplete (a truncated file), "" when sound
 
     @property
     def size(self) -> tuple[int, int]:
@@ -60,14 +62,15 @@ def _mtime(path: Path) -> float | None:
 def read_image(path: Path, max_pixels: int | None = None) -> LoadedImage:
     """Decode ``path`` and read its annotation (in any thread). Raises ImageReadError."""
     kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
-    raw = load_image(path, **kwargs)
+    raw, damage = load_image_checked(path, **kwargs)
     display = np.ascontiguousarray(to_display(raw))
     mtime = _mtime(json_path_for(path))
     try:
         doc, error = load_document(path, raw.shape[0], raw.shape[1]), ""
     except LabeldeskError as exc:
         doc, error = None, str(exc)
-    return LoadedImage(path, raw, display, doc, error, mtime, coarse_levels(display))
+    levels = coarse_levels(display)
+    return LoadedImage(path, raw, display, doc, error, mtime, levels, damage or "")
 
 
 class ImageWorker(Worker):
