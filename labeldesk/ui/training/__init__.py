@@ -15,8 +15,11 @@ started on first use. The model is saved as ``FOLDER/.labeldesk/model.pt`` + ``m
 where auto-segment finds it; when model assist is installed (``window.assist``) the new model
 is loaded into it at once.
 
+It also adds Tools ▸ Live Classifier (:mod:`.live`): brush strokes per class train a random
+forest as you paint, its prediction shows as an overlay, Enter makes the objects.
+
 Modules: :mod:`.plot` (the live plot), :mod:`.dialog` (the view), :mod:`.controller`
-(training), :mod:`.ranking` (what to label next).
+(training), :mod:`.ranking` (what to label next), :mod:`.live` (the live classifier).
 """
 
 from __future__ import annotations
@@ -68,5 +71,8 @@ def install(window: Any, *, config: dict[str, Any] | None = None) -> TrainingCon
     for spec in specs:
         if spec.id not in window.actions.actions:
             window.actions.add(spec)
+    from labeldesk.ui.training.live import install as install_live
+
+    install_live(window)  # Tools ▸ Live Classifier (window.live_classifier)
     window.training = ctl
     return ctl

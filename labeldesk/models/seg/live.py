@@ -1,0 +1,173 @@
+"""The live pixel classifier (Qt-free, torch-free): strokes in, a class map out, in about a
+second, for the app's "Live classifier" mode (``labeldesk.ui.training.live``).
+
+One :class:`LiveClassifier` lives in a worker thread. :meth:`LiveClassifier.update` takes the
+current image (with a key that changes when the image does), the shapes drawn on it and the
+classes; images larger than :data:`WORK_SIDE` are classified scaled down to it (and the
+result scaled back); it keeps the image's features between calls (the slow part, once per
+image), fits a
+small forest on the painted pixels (:mod:`.forest_train`: strokes are sparse labels; a class
+named ``background`` or ``_background_`` is the background) and predicts a coarse class map
+(every ``step``-th pixel, enlarged) for the overlay. :meth:`LiveClassifier.objects` predicts
+at full resolution and turns the map into objects per class (connected components, touching
+objects split by a distance-transform watershed), as shapes marked machine-made
+(``"forest"``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from labeldesk.core.convert import shape_from_crop
+from labeldesk.core.errors import ModelError
+from labeldesk.core.machine import mark_machine
+from labeldesk.core.shapes import Shape
+from labeldesk.models.seg.forest import ForestModel, ForestSettings, fit_forest
+from labeldesk.models.seg.forest_train import (
+    IGNORE,
+    is_background,
+    label_instances,
+    labels_from_shapes,
+    sample_pixels,
+)
+
+LIVE_SETTINGS = ForestSettings(trees=16, depth=10, per_class=3000)
+WORK_SIDE = 512  # larger images are classified at this size (features cost 4x less at 1024)
+PREVIEW_PIXELS = 100_000  # the overlay is predicted on about this many pixels
+
+
+@dataclass
+class LivePrediction:
+    """``labels`` ``(H, W)`` uint8 (0 background or unpainted class, ``i`` =
+    ``class_names[i - 1]``), the classes, and the seconds each part took."""
+
+    labels: np.ndarray
+    class_names: list[str]
+    features_seconds: float
+    fit_seconds: float
+    predict_seconds: float
+
+
+def stroke_classes(shapes: Sequence[Shape]) -> list[str]:
+    """The object classes painted (labels of the shapes, background names left out), sorted."""
+    return sorted({s.label for s in shapes if s.label.strip() and not is_background(s.label)})
+
+
+class LiveClassifier:
+    """See the module docstring. Not thread-safe: one owner thread."""
+
+    def __init__(self, settings: ForestSettings = LIVE_SETTINGS) -> None:
+        self.settings = settings
+        self._key: str | None = None
+        self._features: np.ndarray | None = None
+        self._channels = 1
+        self.model: ForestModel | None = None
+
+    @staticmethod
+    def work_size(h: int, w: int) -> tuple[int, int]:
+        """``(h, w)`` the classifier works at for an image of ``(h, w)``."""
+        scale = min(1.0, WORK_SIDE / max(h, w))
+        return max(1, round(h * scale)), max(1, round(w * scale))
+
+    def features(self, image: np.ndarray, key: str) -> tuple[np.ndarray, float]:
+        """The image's features at the working size (cached for ``key``) and the seconds
+        spent now."""
+        if key == self._key and self._features is not None:
+            return self._features, 0.0
+        from labeldesk.algorithms.pixel_features import image_channels, pixel_features
+
+        start = time.perf_counter()
+        h, w = image.shape[:2]
+        wh, ww = self.work_size(h, w)
+        small = (
+            image
+            if (wh, ww) == (h, w)
+            else cv2.resize(image, (ww, wh), interpolation=cv2.INTER_AREA)
+        )
+        self._channels = len(image_channels(small))
+        self._features = pixel_features(small, sigmas=self.settings.sigmas)
+        self._key = key
+        return self._features, time.perf_counter() - start
+
+    def fit(self, image: np.ndarray, key: str, shapes: Sequence[Shape]) -> tuple[float, float]:
+        """Fit on the painted pixels; ``(features seconds, fit seconds)``.
+
+        Raises:
+            ModelError: fewer than two classes painted (say which are missing).
+        """
+        names = stroke_classes(shapes)
+        h, w = image.shape[:2]
+        labels = labels_from_shapes(shapes, (h, w), names)
+        wh, ww = self.work_size(h, w)
+        if (wh, ww) != (h, w):
+            labels = cv2.resize(labels, (ww, wh), interpolation=cv2.INTER_NEAREST)
+        if not any(is_background(s.label) for s in shapes):
+            labels = np.where(labels == 0, IGNORE, labels).astype(np.uint8)  # strokes only
+        painted = np.unique(labels[labels != IGNORE])
+        if len(painted) < 2:
+            have = ", ".join(["background", *names][int(v)] for v in painted) or "nothing"
+            raise ModelError(
+                "Live classifier: paint strokes of at least two classes (e.g. the objects "
+                f"and 'background'); so far: {have}"
+            )
+        feats, f_seconds = self.features(image, key)
+        start = time.perf_counter()
+        x, y = sample_pixels([feats], [labels], self.settings.per_class, 0)
+        trees, values = fit_forest(x, y, self.settings, seed=0)
+        self.model = ForestModel(
+            trees, names, values, feats.shape[2], self._channels, self.settings
+        )
+        return f_seconds, time.perf_counter() - start
+
+    def update(self, image: np.ndarray, key: str, shapes: Sequence[Shape]) -> LivePrediction:
+        """Fit on ``shapes`` and predict the overlay's class map (coarse, full size)."""
+        f_seconds, fit_seconds = self.fit(image, key, shapes)
+        assert self.model is not None and self._features is not None
+        start = time.perf_counter()
+        h, w = image.shape[:2]
+        fh, fw = self._features.shape[:2]
+        step = max(1, int(np.ceil(np.sqrt(fh * fw / PREVIEW_PIXELS))))
+        coarse = self.model.proba_from_features(self._features[::step, ::step])
+        labels = coarse.argmax(axis=0).astype(np.uint8)
+        if labels.shape != (h, w):
+            labels = cv2.resize(labels, (w, h), interpolation=cv2.INTER_NEAREST)
+        return LivePrediction(
+            labels, list(self.model.class_names), f_seconds, fit_seconds,
+            time.perf_counter() - start,
+        )  # fmt: skip
+
+    def objects(
+        self, image: np.ndarray, key: str, shapes: Sequence[Shape], *, min_area: int = 16
+    ) -> list[Shape]:
+        """Fit, predict at full resolution and return the objects as shapes (machine-made,
+        ``"forest"``), largest first."""
+        self.fit(image, key, shapes)
+        assert self.model is not None and self._features is not None
+        proba = self.model.proba_from_features(self._features)
+        h, w = image.shape[:2]
+        if proba.shape[1:] != (h, w):  # back to full size, smoothly
+            proba = np.stack([cv2.resize(p, (w, h), interpolation=cv2.INTER_LINEAR) for p in proba])
+        labels = proba.argmax(axis=0).astype(np.uint8)
+        found = label_instances(labels, self.model.class_names, min_area=min_area)
+        found.sort(key=lambda inst: -inst.area)
+        out = []
+        for inst in found:
+            shape = shape_from_crop(inst.crop, inst.origin, inst.class_name)
+            if shape is not None:
+                out.append(mark_machine(shape, "forest"))
+        return out
+
+
+def overlay_rgba(
+    labels: np.ndarray, colors: Sequence[tuple[int, int, int]], alpha: int = 96
+) -> np.ndarray:
+    """``(H, W, 4)`` uint8 RGBA: class ``i`` in ``colors[i - 1]`` at ``alpha``, 0 clear."""
+    lut = np.zeros((256, 4), np.uint8)
+    for i, (r, g, b) in enumerate(colors, start=1):
+        lut[i] = (r, g, b, alpha)
+    return lut[labels]

@@ -1,0 +1,224 @@
+"""Tools ▸ Live Classifier: paint a few strokes per class, see the prediction as you paint.
+
+While the mode is on, every change to the open image's objects (a brush stroke, a polygon,
+an undo) sends the image and its shapes to one worker thread (latest request wins): a
+:class:`~labeldesk.models.seg.live.LiveClassifier` fits a small random forest on the painted
+pixels and predicts a class map, shown as a translucent overlay (in each class's colour;
+background clear). Strokes of a class named ``background`` (or ``_background_``) teach the
+background. Enter turns the prediction into objects, in one undo step: the strokes drawn on
+this image are replaced by the objects (per class, connected components, touching objects
+split by a distance-transform watershed), marked machine-made (``"forest"``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+
+from labeldesk.core.machine import is_machine
+from labeldesk.ui.actions import ActionSpec
+from labeldesk.ui.workers.base import Worker, WorkerHost
+from labeldesk.ui.workers.lifetime import stop_on_close
+
+LIVE_ID = "tools.live_classifier"
+OVERLAY = "live-classifier"
+DELAY_MS = 60  # edits closer together than this are one request
+
+
+class LiveWorker(Worker):
+    """Jobs ``warm_up()``, ``update(image, key, shapes)`` and ``objects(image, key, shapes)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from labeldesk.models.seg.live import LiveClassifier
+
+        self.classifier = LiveClassifier()
+
+    def warm_up(self) -> bool:
+        import sklearn.ensemble  # noqa: F401 - imported here, not on the first stroke
+
+        return True
+
+    def update(self, image: Any, key: str, shapes: list[Any]) -> Any:
+        return self.classifier.update(image, key, shapes)
+
+    def objects(self, image: Any, key: str, shapes: list[Any]) -> Any:
+        return self.classifier.objects(image, key, shapes)
+
+
+class LiveClassifierController(QObject):
+    """The mode (see module docs). ``window.live_classifier`` after :func:`install`."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.host: WorkerHost | None = None
+        self.active = False
+        self.prediction: Any = None  # the last LivePrediction shown
+        self.seconds: list[float] = []  # request-to-overlay times, for tests and benchmarks
+        self._doc: Any = None
+        self._sent = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DELAY_MS)
+        self._timer.timeout.connect(self.request)
+        window.session.loaded.connect(self._on_loaded)
+        window.canvas.installEventFilter(self)
+        self._lifetime = stop_on_close(window, self.stop)
+
+    # -- the mode ----------------------------------------------------------------------------
+    def set_active(self, on: bool) -> None:
+        """Turn the mode on (start following the edits) or off (clear the overlay)."""
+        self.active = bool(on)
+        action = self.window.actions.actions.get(LIVE_ID)
+        if action is not None and action.isChecked() != self.active:
+            action.setChecked(self.active)
+        if self.active:
+            self._host().submit("warm_up", key="warm")
+            self._follow(self.window.session.doc)
+            self.window.show_message(
+                "Live classifier: paint strokes of each class (and of 'background') with the "
+                "brush; Enter turns the prediction into objects",
+                "status",
+            )
+            self.request()
+        else:
+            self._follow(None)
+            self.clear()
+
+    def clear(self) -> None:
+        self.prediction = None
+        self.window.canvas.set_overlay(OVERLAY, None)
+
+    def _host(self) -> WorkerHost:
+        if self.host is None:
+            self.host = WorkerHost(LiveWorker(), name="labeldesk-live-classifier", parent=self)
+        return self.host
+
+    def _follow(self, doc: Any) -> None:
+        if self._doc is not None:
+            self._doc.changed.disconnect(self._on_doc)
+        self._doc = doc
+        if doc is not None:
+            doc.changed.connect(self._on_doc)
+
+    def _on_loaded(self) -> None:
+        if self.active:
+            self.clear()
+            self._follow(self.window.session.doc)
+            self.request()
+
+    def _on_doc(self, ev: Any) -> None:
+        if self.active and ev.kind == "history":
+            self._timer.start()
+
+    # -- requests ----------------------------------------------------------------------------
+    def _inputs(self) -> tuple[Any, str, list[Any]] | None:
+        s = self.window.session
+        item, doc = s.item, s.doc
+        if item is None or doc is None:
+            return None
+        shapes = [sh.copy() for sh in doc.shapes if not is_machine(sh)]
+        return item.display, str(item.path), shapes
+
+    def request(self) -> int | None:
+        """Send the current image and strokes to the worker (the newest request wins)."""
+        import time
+
+        inputs = self._inputs() if self.active else None
+        if inputs is None:
+            return None
+        if not inputs[2]:
+            self.clear()
+            return None
+        self._sent = time.perf_counter()
+        return self._host().submit(
+            "update", *inputs, key="live", on_result=self._show, on_error=self._error
+        )
+
+    def _show(self, pred: Any) -> None:
+        import time
+
+        from labeldesk.models.seg.live import overlay_rgba
+
+        if not self.active:
+            return
+        self.seconds.append(time.perf_counter() - self._sent)
+        self.prediction = pred
+        classes = self.window.session.classes
+        colors = [tuple(classes.color_of(n))[:3] for n in pred.class_names]
+        self.window.canvas.set_overlay(OVERLAY, overlay_rgba(pred.labels, colors))
+
+    def _error(self, message: str) -> None:
+        self.clear()
+        self.window.show_message(message, "status")
+
+    # -- Enter: the prediction becomes objects ---------------------------------------------------
+    def accept(self) -> int | None:
+        """Turn the prediction into objects (in the worker, at full resolution); the document
+        changes in one undo step when the result arrives."""
+        inputs = self._inputs()
+        if inputs is None or self.prediction is None:
+            self.window.show_message("Live classifier: nothing to accept yet", "status")
+            return None
+        doc = self.window.session.doc
+        strokes = [sh.uid for sh in doc.shapes if not is_machine(sh)]
+        self.window.show_message("Live classifier: making objects…", "status")
+        return self._host().submit(
+            "objects",
+            *inputs,
+            key="live",
+            on_result=lambda shapes: self._apply(doc, strokes, shapes),
+            on_error=self._error,
+        )
+
+    def _apply(self, doc: Any, strokes: list[int], shapes: list[Any]) -> None:
+        if doc is not self.window.session.doc:
+            return  # another image is open now
+        indices = [doc.index_of(uid) for uid in strokes if _has(doc, uid)]
+        with doc.group("Live classifier objects"):
+            if indices:
+                doc.remove_shapes(indices)
+            for shape in shapes:
+                doc.add_shape(shape)
+        self.set_active(False)
+        self.window.show_message(f"Live classifier: {len(shapes)} object(s) made", "info")
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (
+            self.active
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
+        ):
+            self.accept()
+            return True
+        return False
+
+    def stop(self) -> None:
+        """End the worker thread (idempotent)."""
+        self._timer.stop()
+        if self.host is not None and self.host.is_running():
+            self.host.stop()
+
+
+def _has(doc: Any, uid: int) -> bool:
+    try:
+        doc.index_of(uid)
+    except (KeyError, ValueError, IndexError):
+        return False
+    return True
+
+
+def install(window: Any) -> LiveClassifierController:
+    """Add Tools ▸ Live Classifier (checkable) to ``window``; returns the controller."""
+    ctl = LiveClassifierController(window)
+    spec = ActionSpec(
+        LIVE_ID, "&Live Classifier", "Tools", lambda w: ctl.set_active(not ctl.active), (),
+        "mdi6.brush-variant", tip="Paint strokes per class; a random forest predicts the rest "
+        "as you paint; Enter makes the objects", section=4, checkable=True,
+    )  # fmt: skip
+    if LIVE_ID not in window.actions.actions:
+        window.actions.add(spec)
+    window.live_classifier = ctl
+    return ctl
