@@ -18,6 +18,8 @@ PLUGINS: tuple[str, ...] = (
     "labeldesk.ui.classical",
     "labeldesk.ui.assist",
     "labeldesk.ui.training",
+    "labeldesk.ui.review",
+    "labeldesk.ui.stack",
 )
 
 

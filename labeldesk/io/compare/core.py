@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from labeldesk.algorithms.metrics import Scores, label_scores
 from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.jobs import Progress
+from labeldesk.core.shapes import Shape
 from labeldesk.io.export.labels import IGNORE, IGNORE_VALUE, LabelSet, parse_labels
 from labeldesk.io.export.raster import Instance, Raster, rasterize
 from labeldesk.io.labelme import read_labelme
@@ -139,10 +140,12 @@ def describe(raster: Raster, k: int) -> dict[str, Any]:
     return {"label": inst.label, "group_id": inst.group_id, "shapes": list(inst.shapes)}
 
 
-def labels_for(docs: Sequence[Document]) -> LabelSet:
-    """Every label of ``docs``, sorted, as a labels set (``__ignore__`` kept as ignore)."""
-    names = sorted({s.label for d in docs for s in d.shapes} - {IGNORE, ""})
-    ignore = any(s.label == IGNORE for d in docs for s in d.shapes)
+def labels_for(docs: Iterable[Document | Sequence[Shape]]) -> LabelSet:
+    """Every label of ``docs`` (documents or lists of shapes), sorted, as a labels set
+    (``__ignore__`` kept as ignore)."""
+    found = {s.label for d in docs for s in (d.shapes if isinstance(d, Document) else d)}
+    names = sorted(found - {IGNORE, ""})
+    ignore = IGNORE in found
     if not names:
         names = ["object"]  # parse_labels needs one class; nothing will be found
     return parse_labels(([IGNORE] if ignore else []) + names, "labels found in the files")
