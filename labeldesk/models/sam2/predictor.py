@@ -220,7 +220,7 @@ class Sam2Predictor:
             logits = F.interpolate(low, size=(h, w), mode="bilinear", align_corners=False)
             masks = logits > self.model.mask_threshold
             low = torch.clamp(low, -32.0, 32.0)
-        out = [t.cpu().numpy() for t in (masks, iou, low, logits)]
+        out = [t.detach().cpu().numpy() for t in (masks, iou, low, logits)]
         if not batched:
             out = [a[0] for a in out]
         return Sam2Prediction(
@@ -228,10 +228,10 @@ class Sam2Predictor:
             iou=out[1],
             low_res=out[2],
             logits=out[3],
-            all_iou=all_iou.cpu().numpy(),
-            object_score=score.cpu().numpy(),
-            all_low_res=all_masks.cpu().numpy(),
-            sparse=sparse.cpu().numpy(),
-            dense=dense.cpu().numpy(),
-            tokens=tokens.cpu().numpy(),
+            all_iou=all_iou.detach().cpu().numpy(),
+            object_score=score.detach().cpu().numpy(),
+            all_low_res=all_masks.detach().cpu().numpy(),
+            sparse=sparse.detach().cpu().numpy(),
+            dense=dense.detach().cpu().numpy(),
+            tokens=tokens.detach().cpu().numpy(),
         )
