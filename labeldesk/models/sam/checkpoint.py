@@ -11,7 +11,6 @@ import json
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -21,62 +20,8 @@ import torch
 from labeldesk.core.errors import ModelError
 from labeldesk.models.device import select_device
 from labeldesk.models.sam.config import OFFICIAL_CONFIGS, SamConfig, config_from_dict
+from labeldesk.models.sam.known import KNOWN_CHECKPOINTS, KnownCheckpoint  # noqa: F401
 from labeldesk.models.sam.model import SamModel
-
-
-@dataclass(frozen=True)
-class KnownCheckpoint:
-    """An official checkpoint the model manager can offer (sha256 None when not known)."""
-
-    name: str
-    variant: str
-    file_name: str
-    size_bytes: int
-    url: str
-    sha256: str | None
-    license: str
-
-
-# Sizes and sha256 sums as published with the files and repeated in many public manifests;
-# they were not re-measured here (no download at build time).
-KNOWN_CHECKPOINTS: tuple[KnownCheckpoint, ...] = (
-    KnownCheckpoint(
-        "MobileSAM (ViT-T)",
-        "vit_t",
-        "mobile_sam.pt",
-        40_728_226,
-        "https://github.com/ChaoningZhang/MobileSAM/raw/master/weights/mobile_sam.pt",
-        "6dbb90523a35330fedd7f1d3dfc66f995213d81b29a5ca8108dbcdd4e37d6c2f",
-        "Apache-2.0",
-    ),
-    KnownCheckpoint(
-        "SAM ViT-B",
-        "vit_b",
-        "sam_vit_b_01ec64.pth",
-        375_042_383,
-        "https://dl.fbaipublicfiles.com/segment_anything/sam_vit_b_01ec64.pth",
-        "ec2df62732614e57411cdcf32a23ffdf28910380d03139ee0f4fcbe91eb8c912",
-        "Apache-2.0",
-    ),
-    KnownCheckpoint(
-        "SAM ViT-L",
-        "vit_l",
-        "sam_vit_l_0b3195.pth",
-        1_249_524_607,
-        "https://dl.fbaipublicfiles.com/segment_anything/sam_vit_l_0b3195.pth",
-        "3adcc4315b642a4d2101128f611684e8734c41232a17c648ed1693702a49a622",
-        "Apache-2.0",
-    ),
-    KnownCheckpoint(
-        "SAM ViT-H",
-        "vit_h",
-        "sam_vit_h_4b8939.pth",
-        2_564_550_879,
-        "https://dl.fbaipublicfiles.com/segment_anything/sam_vit_h_4b8939.pth",
-        "a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e",
-        "Apache-2.0",
-    ),
-)
 
 _VIT_VARIANTS = {(768, 12): "vit_b", (1024, 24): "vit_l", (1280, 32): "vit_h"}
 

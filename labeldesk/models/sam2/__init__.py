@@ -32,7 +32,7 @@ _EXPORTS = {
     "load_sam2": "checkpoint",
     "detect_sam2_variant": "checkpoint",
     "is_sam2_state": "checkpoint",
-    "KNOWN_SAM2_CHECKPOINTS": "checkpoint",
+    "KNOWN_SAM2_CHECKPOINTS": "known",
     "Sam2Model": "model",
     "build_sam2": "model",
     "Sam2Config": "config",
