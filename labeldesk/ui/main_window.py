@@ -177,6 +177,11 @@ class MainWindow(QMainWindow):
     # -- files -------------------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> bool:
         """Open a folder, an image or a labelme JSON; a problem shows as a message."""
+        stacks = getattr(self, "stack_opener", None)  # frame stacks (plugin labeldesk.ui.stack)
+        if stacks is not None:
+            opened = stacks.open_path(path)
+            if opened is not None:
+                return opened
         try:
             folder = Path(path) if Path(path).is_dir() else Path(path).parent
             if self.session.folder is not None:

@@ -1,0 +1,300 @@
+"""Frame stacks in the window: each frame is shown as an ordinary document of the session.
+
+Opening a video, multi-page TIFF, NIfTI file or DICOM folder (or a frame folder through
+File ▸ Open Frame Stack…) keeps the stack open here and shows frame 0; moving to another
+frame saves the current one to the stack's sidecar folder (as moving to another image does)
+and hands the next frame to the session as a :class:`LoadedImage` whose document is that
+frame's document. Propagation runs :func:`~labeldesk.core.stack_jobs.track_masks` in a worker
+thread; each carried frame comes back as a progress record and is applied here, on the GUI
+thread, as one undo step of that frame's document.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget
+
+from labeldesk.core.errors import LabeldeskError
+from labeldesk.core.jobs import Progress
+from labeldesk.core.machine import is_machine
+from labeldesk.core.stack import StackDocument
+from labeldesk.core.stack_jobs import (
+    PropagationPlan,
+    StackResult,
+    apply_tracked,
+    interpolate,
+    plan_propagation,
+    track_masks,
+)
+from labeldesk.io import to_display
+from labeldesk.io.stacks import open_stack, stack_kind
+from labeldesk.io.stacks.base import Stack
+from labeldesk.io.stacks.sidecar import SidecarStore, open_annotations
+from labeldesk.ui.canvas.pyramid import coarse_levels
+from labeldesk.ui.stack.dock import WINDOW_PRESETS, FrameDock
+from labeldesk.ui.workers.base import Worker, WorkerHost
+from labeldesk.ui.workers.images import LoadedImage
+from labeldesk.ui.workers.lifetime import stop_on_close
+
+VOLUME_KINDS = ("nifti", "dicom", "tiff")
+
+
+def opens_as_stack(path: str | Path) -> bool:
+    """True for what File ▸ Open should show with the frame slider (not plain images)."""
+    p = Path(path)
+    kind = stack_kind(p) if p.exists() else None
+    if kind in ("video", "nifti", "dicom"):
+        return True
+    if kind == "tiff":
+        try:
+            import tifffile
+
+            with tifffile.TiffFile(str(p)) as tif:
+                series = tif.series[0]
+                shape = tuple(series.shape)
+                return len(series.pages) > 1 or (len(shape) == 3 and shape[-1] not in (3, 4))
+        except Exception:
+            return False
+    return False
+
+
+class StackController(QObject):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.stack: Stack | None = None
+        self.annotations: StackDocument | None = None
+        self.index = 0
+        self.window_preset: tuple[float, float] | None = None
+        self.panel = FrameDock(window)
+        self.dock = QDockWidget("Frames", window)
+        self.dock.setObjectName("dock.frames")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.host = WorkerHost(Worker(), name="labeldesk-stack", parent=self)
+        self._plan: PropagationPlan | None = None
+        self._result: StackResult | None = None
+        self._rid: int | None = None
+        self.panel.frame_chosen.connect(self.go_to)
+        self.panel.window_chosen.connect(self.set_window)
+        self.panel.propagate.connect(self.propagate)
+        self.panel.interpolate.connect(self.interpolate)
+        self.panel.cancel.connect(self.cancel)
+        window.session.loaded.connect(self._on_session_loaded)
+        self._lifetime = stop_on_close(window, self.stop)
+
+    # -- opening -------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.stack is not None
+
+    def open_path(self, path: str | Path, *, force: bool = False) -> bool | None:
+        """Open ``path`` as a stack; None when it is not one (the window opens it itself)."""
+        if not force and not opens_as_stack(path):
+            self.close_stack()
+            return None
+        if not self.window.session.leave():
+            return False
+        try:
+            stack = open_stack(path)
+            annotations = open_annotations(stack)
+            assert isinstance(annotations.store, SidecarStore)
+            annotations.store.folder.mkdir(parents=True, exist_ok=True)
+        except (LabeldeskError, OSError) as exc:
+            self.window.show_message(str(exc), "error")
+            return False
+        self.close_stack()
+        self.stack, self.annotations = stack, annotations
+        volume = stack.kind in VOLUME_KINDS
+        sx, sy, sz = stack.spacing
+        info = f"{stack.kind}: {len(stack)} frames of {stack.frame_shape[1]}x{stack.frame_shape[0]}"
+        if stack.fps:
+            info += f", {stack.fps:.3g} fps"
+        if volume:
+            info += f", spacing {sx:.3g} x {sy:.3g} x {sz:.3g}"
+        info += f"; labels in {annotations.store.folder.name}/"
+        self.panel.set_stack(len(stack), info, volume)
+        self.window_preset = None
+        self.dock.show()
+        self.index = -1
+        return self.show_frame(0)
+
+    def close_stack(self) -> None:
+        self.cancel()
+        if self.stack is not None:
+            self.stack.close()
+        self.stack, self.annotations = None, None
+        self.dock.hide()
+
+    def stop(self) -> None:
+        self.host.stop()
+        if self.stack is not None:
+            self.stack.close()
+            self.stack = None
+
+    # -- moving --------------------------------------------------------------------------------
+    def _item(self, index: int) -> LoadedImage:
+        assert self.stack is not None and self.annotations is not None
+        raw = self.stack.frame(index)
+        display = np.ascontiguousarray(self._display(raw))
+        doc = self.annotations.document(index)
+        store = self.annotations.store
+        assert isinstance(store, SidecarStore)
+        image = store.folder / store.image_name(index)
+        return LoadedImage(image, raw, display, doc, "", None, coarse_levels(display))
+
+    def _display(self, raw: np.ndarray) -> np.ndarray:
+        if self.window_preset is None or raw.ndim != 2:
+            return to_display(raw)
+        level, width = self.window_preset
+        return to_display(raw, (level - width / 2, level + width / 2))
+
+    def show_frame(self, index: int) -> bool:
+        if self.stack is None:
+            return False
+        index = int(np.clip(index, 0, len(self.stack) - 1))
+        if index == self.index:
+            return True
+        try:
+            item = self._item(index)
+        except (LabeldeskError, IndexError) as exc:
+            self.window.show_message(str(exc), "error")
+            return False
+        if not self.window.session.show_item(item):
+            self.panel.set_frame(self.index)
+            return False
+        self.index = index
+        self.panel.set_frame(index)
+        self.window.status.set_index(index, len(self.stack))
+        return True
+
+    def go_to(self, index: int) -> None:
+        self.show_frame(index)
+
+    def step(self, delta: int) -> None:
+        if self.stack is not None:
+            self.show_frame(self.index + delta)
+
+    def set_window(self, name: str) -> None:
+        self.window_preset = WINDOW_PRESETS.get(name)
+        if self.stack is not None and self.window.session.item is not None:
+            display = np.ascontiguousarray(self._display(self.window.session.item.raw))
+            self.window.session.item.display = display
+            self.window.canvas.set_image(display, coarse_levels(display))
+
+    def _on_session_loaded(self) -> None:
+        item = self.window.session.item
+        if self.stack is None or item is None or self.annotations is None:
+            return
+        store = self.annotations.store
+        assert isinstance(store, SidecarStore)
+        if item.path.parent != store.folder:
+            self.close_stack()  # the window moved to an image of a folder: stack mode ends
+
+    # -- propagation and interpolation ---------------------------------------------------------
+    def propagate(self, direction: int, stop: int | None = None) -> None:
+        if self.stack is None or self.annotations is None or self.host.is_busy():
+            return
+        session = self.window.session
+        doc = session.doc
+        if doc is None or not len(doc):
+            self.window.show_message("This frame has no objects to propagate", "status")
+            return
+        selected = session.selection.indices(doc) or None
+        last = len(self.stack) - 1 if direction > 0 else 0
+        stop = last if stop is None else int(np.clip(stop, 0, len(self.stack) - 1))
+        if stop == self.index:
+            return
+        h, w = self.stack.frame_shape[:2]
+        self._plan = plan_propagation(self.annotations, self.index, stop, (h, w), indices=selected)
+        self._result = StackResult()
+        self._result.stopped.update(self._plan.stops)
+        self.panel.set_busy(True, "propagating…")
+        self._rid = self.host.submit(
+            track_masks,
+            self._plan,
+            self.stack.frame,
+            key="propagate",
+            on_progress=self._on_tracked,
+            on_result=lambda _n: self._finish("Propagated"),
+            on_error=self._on_error,
+        )
+
+    def _on_tracked(self, progress: Progress) -> None:
+        if self._plan is None or self.annotations is None or self._result is None:
+            return
+        frame, masks = progress.payload
+        apply_tracked(self.annotations, self._plan, frame, masks, self._result)
+        self.panel.set_progress(int(progress.done), int(progress.total or 1), f"frame {frame}")
+
+    def _on_error(self, message: str) -> None:
+        self._finish("Stopped")
+        self.window.show_message(message, "error")
+
+    def cancel(self) -> None:
+        if self._rid is not None:
+            self.host.cancel(self._rid)
+            self._finish("Cancelled")
+
+    def _finish(self, verb: str) -> None:
+        result, self._rid, self._plan = self._result, None, None
+        self.panel.set_busy(False)
+        if result is None:
+            return
+        self._result = None
+        saved = self._save_other_frames()
+        stops = "".join(f"; track {t} stops at frame {f}" for t, f in result.stopped.items())
+        self.window.show_message(
+            f"{verb}: {result.objects} objects in {len(saved)} frames{stops}", "status"
+        )
+
+    def _save_other_frames(self) -> list[int]:
+        """Save the frames a job changed (the shown one is saved by the session)."""
+        if self.annotations is None:
+            return []
+        current = self.window.session.doc
+        saved = []
+        for i in self.annotations.dirty_frames():
+            if self.annotations.document(i) is not current:
+                try:
+                    self.annotations.save(i)
+                except LabeldeskError as exc:
+                    self.window.show_message(f"Not saved: {exc}", "error")
+                    continue
+            saved.append(i)
+        return saved
+
+    def key_frames(self) -> list[int]:
+        """Frames with an object a person made (not machine-made)."""
+        if self.annotations is None:
+            return []
+        return [
+            i
+            for i in self.annotations.annotated_frames()
+            if any(not is_machine(s) for s in self.annotations.document(i).shapes)
+        ]
+
+    def interpolate(self) -> None:
+        """Fill every gap between consecutive key frames (one undo step per frame)."""
+        if self.stack is None or self.annotations is None or self.host.is_busy():
+            return
+        keys = self.key_frames()
+        if len(keys) < 2:
+            self.window.show_message("Interpolation needs two key frames with objects", "status")
+            return
+        self._result = total = StackResult()
+        for a, b in zip(keys, keys[1:], strict=False):
+            job = interpolate(self.annotations, a, b, frames=self.stack.frame)
+            try:
+                while True:
+                    next(job)
+            except StopIteration as done:
+                part = done.value
+                total.objects += part.objects
+                total.changed.extend(part.changed)
+        self._finish("Interpolated")

@@ -1,0 +1,158 @@
+"""Frame stacks in the real window: slider and keys, saving per frame, propagate, interpolate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from labeldesk.core.convert import mask_to_shape
+from labeldesk.core.machine import is_machine
+from labeldesk.core.shapes import Shape
+from tests.stacks.makers import frame_pattern, volume, write_nifti, write_video
+from tests.stacks.scenes import moving_ellipse
+
+
+def key(window, k, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press as the user makes it: to the widget that has the focus (the canvas)."""
+    QTest.keyClick(window.focusWidget() or window.canvas, k, modifier)
+
+
+def _stack_window(make_window, path: Path, qtbot=None):
+    from labeldesk.ui.stack import install
+
+    window = make_window()
+    ctl = install(window)
+    assert window.open_path(path)
+    window.activateWindow()
+    window.canvas.setFocus()  # as a click on the image would
+    if qtbot is not None:
+        qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    return window, ctl
+
+
+def _ellipse_video(path: Path, n: int = 8) -> list[np.ndarray]:
+    import av
+
+    frames, masks = moving_ellipse(n, h=96, w=128)
+    with av.open(str(path), "w") as out:
+        st = out.add_stream("libx264", rate=10)
+        st.width, st.height, st.pix_fmt = 128, 96, "yuv420p"
+        st.options = {"crf": "12", "preset": "ultrafast"}
+        for f in frames:
+            for p in st.encode(__import__("av").VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(p)
+        for p in st.encode():
+            out.mux(p)
+    return masks
+
+
+def test_slider_keys_and_per_frame_saving(make_window, qtbot, tmp_path: Path) -> None:
+    path = write_video(tmp_path / "clip.mp4", n=24)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    assert ctl.dock.isVisible() and ctl.panel.slider.maximum() == 23
+    item = window.session.item
+    assert item.path == tmp_path / "clip.mp4.labels" / "000000.png"
+    assert np.abs(item.raw.astype(int) - frame_pattern(0)).mean() < 4
+    key(window, ".")  # next frame
+    assert ctl.index == 1
+    key(window, ">")  # ten frames on
+    assert ctl.index == 11
+    key(window, "<")
+    assert ctl.index == 1
+    key(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert ctl.index == 2
+    for _ in range(8):
+        key(window, ".")
+    key(window, ",")
+    assert ctl.index == 9 and ctl.panel.slider.value() == 9
+    ctl.panel.slider.setValue(5)  # the slider drives the frame shown
+    assert ctl.index == 5 and ctl.panel.spin.value() == 5
+    assert np.abs(window.session.item.raw.astype(int) - frame_pattern(5)).mean() < 4
+    doc = window.session.doc
+    doc.add_shape(Shape("cell", [[5, 5], [20, 5], [20, 20]], group_id=3))
+    ctl.panel.spin.setValue(6)  # moving on saves frame 5 to the sidecar folder
+    saved = json.loads((tmp_path / "clip.mp4.labels" / "000005.json").read_text())
+    assert saved["imagePath"] == "000005.png" and saved["shapes"][0]["group_id"] == 3
+    assert len(window.session.doc) == 0
+    ctl.panel.slider.setValue(5)
+    assert window.session.doc.shapes[0].label == "cell"  # the frame's document comes back
+
+
+def test_propagate_in_worker_and_cancel(make_window, qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "blob.mp4"
+    masks = _ellipse_video(path)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    blob = mask_to_shape(masks[0], "blob")
+    window.session.doc.add_shape(blob)
+    ctl.panel.forward.click()
+    assert ctl.panel.stop.isEnabled()  # busy: Cancel is offered
+    qtbot.waitUntil(lambda: not ctl.panel.stop.isEnabled(), timeout=30000)
+    side = tmp_path / "blob.mp4.labels"
+    for j in range(1, 8):
+        (s,) = ctl.annotations.document(j).shapes
+        assert is_machine(s) and s.group_id == 1
+        assert (side / f"{j:06d}.json").is_file()
+    from labeldesk.core.stack_jobs import shape_mask
+
+    got = shape_mask(ctl.annotations.document(7).shapes[0], (96, 128))
+    assert (got & masks[7]).sum() / (got | masks[7]).sum() > 0.8
+    # a new run is cancelled at once: nothing is left running, the window stays usable
+    ctl.panel.slider.setValue(7)
+    ctl.panel.back.click()
+    ctl.panel.stop.click()
+    assert not ctl.panel.stop.isEnabled()
+    qtbot.waitUntil(lambda: not ctl.host.is_busy(), timeout=30000)
+    assert "Cancelled" in window.statusBar().currentMessage()
+
+
+def test_interpolate_action_fills_between_key_frames(make_window, qtbot, tmp_path: Path) -> None:
+    path = write_video(tmp_path / "v.mp4", n=12)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    sq = lambda x, y, s: [[x, y], [x + s, y], [x + s, y + s], [x, y + s]]  # noqa: E731
+    window.session.doc.add_shape(Shape("cell", sq(2, 2, 10), group_id=1))
+    ctl.panel.slider.setValue(10)
+    window.session.doc.add_shape(Shape("cell", sq(30, 20, 20), group_id=1))
+    ctl.panel.slider.setValue(5)
+    assert len(window.session.doc) == 0
+    window.actions["stack.interpolate"].trigger()
+    (mid,) = window.session.doc.shapes  # the shown frame is filled too, on the canvas
+    assert mid.extra["machine"] == "interpolate"
+    assert np.allclose(mid.points.mean(axis=0), [23.5, 18.5], atol=0.6)
+    assert (tmp_path / "v.mp4.labels" / "000003.json").is_file()
+    window.undo()  # one undo step takes the frame's interpolation back
+    assert len(window.session.doc) == 0
+
+
+def test_volume_window_presets(make_window, qtbot, tmp_path: Path) -> None:
+    data = (volume((20, 16, 12)).astype(np.float32) * 4 - 1000).astype(np.int16)
+    path = write_nifti(tmp_path / "ct.nii.gz", data)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    assert ctl.panel.window_box.isVisibleTo(ctl.panel)
+    assert window.session.item.raw.dtype == np.int16
+    ctl.panel.window_box.setCurrentText("CT lung (-600 / 1500)")
+    shown = window.session.item.display
+    raw = window.session.item.raw.astype(float)
+    want = np.clip((raw + 1350) * 255 / 1500, 0, 255).astype(np.uint8)
+    assert np.abs(shown.astype(int) - want).max() <= 1
+    key(window, ".")
+    assert ctl.index == 1  # the preset stays while stepping
+    raw1 = window.session.item.raw.astype(float)
+    want1 = np.clip((raw1 + 1350) * 255 / 1500, 0, 255).astype(np.uint8)
+    assert np.abs(window.session.item.display.astype(int) - want1).max() <= 1
+
+
+@pytest.mark.parametrize("name", ["photo.png"])
+def test_plain_images_still_open_as_images(make_window, qtbot, tmp_path: Path, name) -> None:
+    from PIL import Image
+
+    Image.fromarray(frame_pattern(1)).save(tmp_path / name)
+    window, ctl = _stack_window(make_window, tmp_path / name, qtbot)
+    from tests.gui.conftest import wait_loaded
+
+    wait_loaded(qtbot, window, name)
+    assert not ctl.active and not ctl.dock.isVisible()
