@@ -71,3 +71,31 @@ def test_the_window_controllers_stop_with_it(make_window, sample_dir, qtbot) -> 
         stop = getattr(controller, "stop", None)
         if stop is not None:
             stop()
+
+
+def test_a_close_that_runs_the_event_loop_still_stops(qtbot) -> None:
+    """A closeEvent that processes events (flushing saves) lets the first check run while the
+    window is still visible; the hide that follows the accepted close stops the worker."""
+
+    class Flushing(QMainWindow):
+        def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+            QApplication.processEvents()
+            event.accept()
+
+    window = Flushing()
+    qtbot.addWidget(window)
+    host = WorkerHost(Worker(), name="lifetime-flush")
+    calls: list[bool] = []
+
+    def stop() -> None:
+        calls.append(host.is_running())
+        if host.is_running():
+            host.stop()
+
+    stop_on_close(window, stop)
+    window.show()
+    qtbot.waitExposed(window)
+    window.close()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=2000)
+    qtbot.wait(20)
+    assert calls == [True] and not host.is_running()

@@ -30,14 +30,24 @@ class CloseWatcher(QObject):
         super().__init__(window)
         self.window = window
         self._stop = stop
+        self._closing = False
         window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._on_quit)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if obj is self.window and event.type() == QEvent.Type.Close:
-            QTimer.singleShot(0, self, self._after_close)
+        if obj is self.window:
+            kind = event.type()
+            if kind == QEvent.Type.Close:
+                self._closing = True
+                QTimer.singleShot(0, self, self._after_close)
+            elif kind == QEvent.Type.Hide and self._closing:
+                # the close went through (a closeEvent that runs the event loop, e.g. to
+                # flush saves, may have let the first check run while still visible)
+                QTimer.singleShot(0, self, self._after_close)
+            elif kind == QEvent.Type.Show:
+                self._closing = False
         return False
 
     def _after_close(self) -> None:
@@ -45,7 +55,8 @@ class CloseWatcher(QObject):
             visible = self.window.isVisible()
         except RuntimeError:  # the window is gone
             visible = False
-        if not visible:
+        if self._closing and not visible:
+            self._closing = False
             self._stop()
 
     def _on_quit(self) -> None:
