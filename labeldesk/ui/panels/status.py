@@ -1,9 +1,19 @@
-"""The status bar: the tool's hint, cursor position in image pixels, pixel value, zoom, index."""
+"""The status bar: the tool's hint, cursor position in image pixels, pixel value, zoom, index.
+
+Every text in it is elided to the room there is (the full text in the tooltip): a long hint or
+model name never widens the window (issue 11, item 3: 1280 -> 1550 px, remembered at the next
+start, pushing the docks off screen). Labels other parts of the app add with
+``addPermanentWidget`` get the same treatment.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
+
+PERMANENT_MAX_WIDTH = 320  # a permanent label (model name...) never takes more than this
 
 
 def pixel_text(image: np.ndarray, x: float, y: float) -> str:
@@ -16,20 +26,73 @@ def pixel_text(image: np.ndarray, x: float, y: float) -> str:
     return "[" + " ".join(f"{v:g}" for v in values.tolist()) + "]"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that shows ``…`` instead of growing; the full text is its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setWordWrap(False)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setToolTip(text if text else "")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(8, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), PERMANENT_MAX_WIDTH), hint.height())
+
+    def elided(self) -> str:
+        """The text as shown at the current width."""
+        return self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, max(0, self.contentsRect().width())
+        )
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = self.contentsRect()
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), self.elided())
+
+
+def keep_narrow(widget: QWidget) -> None:
+    """Make a status-bar widget someone else made unable to widen the window."""
+    if isinstance(widget, QLabel) and not isinstance(widget, ElidedLabel):
+        widget.setWordWrap(False)
+        widget.setMinimumWidth(1)  # overrides the text-wide minimum size hint
+        widget.setMaximumWidth(PERMANENT_MAX_WIDTH)
+        widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+
 class StatusBar(QStatusBar):
-    """Permanent fields on the right, the active tool's hint on the left."""
+    """Permanent fields on the right, the active tool's hint on the left (all elided)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fields: dict[str, QLabel] = {}
         for key in ("hint", "position", "pixel", "zoom", "index"):
-            label = QLabel(self)
+            label = ElidedLabel(self)
             label.setObjectName(f"status.{key}")
             self.fields[key] = label
             if key == "hint":
                 self.addWidget(label, 1)
             else:
+                label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
                 self.addPermanentWidget(label)
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802
+        keep_narrow(widget)
+        super().addPermanentWidget(widget, stretch)
+
+    def addWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802
+        keep_narrow(widget)
+        super().addWidget(widget, stretch)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
 
     def set_hint(self, text: str) -> None:
         self.fields["hint"].setText(text)
