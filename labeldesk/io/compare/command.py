@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
-def parse_spacing(text: str | None) -> tuple[float, ...] | None:
-    """``"SX,SY[,SZ]"`` -> the spacing per array axis of an ``(H, W)`` image: ``(SY, SX)``.
-
-    Raises ValueError with the reason. A third value (SZ) is only meaningful for volumes.
-    """
+def parse_spacing(text: str | None, *, volume: bool = False) -> tuple[float, ...] | None:
+    """``"SX,SY[,SZ]"`` -> the spacing per array axis: ``(SY, SX)`` for images, ``(SZ, SY,
+    SX)`` for volumes. Raises ValueError with the reason."""
     if text is None:
         return None
     parts = [p.strip() for p in text.split(",")]
@@ -27,6 +26,10 @@ def parse_spacing(text: str | None) -> tuple[float, ...] | None:
         raise ValueError(f"--spacing: expected 2 or 3 numbers SX,SY[,SZ], got {len(values)}")
     if not all(v > 0 and v < float("inf") for v in values):
         raise ValueError(f"--spacing: values must be positive, got {text!r}")
+    if volume:
+        if len(values) != 3:
+            raise ValueError("--spacing: REF and TEST are volumes, give SX,SY,SZ")
+        return values[2], values[1], values[0]
     if len(values) == 3:
         raise ValueError(
             "--spacing: SZ is for volumes; REF and TEST are folders of 2-D images, give SX,SY"
@@ -41,8 +44,16 @@ class CompareCommand:
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("ref", metavar="REF", help="folder of reference labelme .json files")
-        parser.add_argument("test", metavar="TEST", help="folder of labelme .json files to score")
+        parser.add_argument(
+            "ref",
+            metavar="REF",
+            help="folder of reference labelme .json files, or a NIfTI label map",
+        )
+        parser.add_argument(
+            "test",
+            metavar="TEST",
+            help="folder of labelme .json files to score, or a NIfTI label map",
+        )
         parser.add_argument(
             "--labels",
             metavar="LABELS",
@@ -70,31 +81,37 @@ class CompareCommand:
         from labeldesk.core.jobs import TerminalBar, run_job
         from labeldesk.io.compare.core import compare_folders
         from labeldesk.io.compare.report import print_summary, write_csv, write_json
+        from labeldesk.io.compare.volumes import compare_volumes, is_volume
         from labeldesk.io.export.labels import read_labels
 
+        volume = is_volume(args.ref) and is_volume(args.test)
         try:
-            spacing = parse_spacing(args.spacing)
+            spacing = parse_spacing(args.spacing, volume=volume)
         except ValueError as exc:
             print(f"labeldesk compare: {exc}", file=sys.stderr)
             return 2
         if not 0.0 <= args.threshold < 1.0:
             print("labeldesk compare: --threshold must be in [0, 1)", file=sys.stderr)
             return 2
-        for folder in (args.ref, args.test):
-            from pathlib import Path
-
+        for folder in () if volume else (args.ref, args.test):
             if not Path(folder).is_dir():
-                print(f"labeldesk compare: {folder}: not a folder", file=sys.stderr)
+                print(
+                    f"labeldesk compare: {folder}: not a folder (or give two NIfTI label maps)",
+                    file=sys.stderr,
+                )
                 return 2
-        labels = read_labels(args.labels) if args.labels else None
-        bar = TerminalBar("compare", interval=0.1)
-        result = run_job(
-            compare_folders(
-                args.ref, args.test, labels=labels, spacing=spacing, threshold=args.threshold
-            ),
-            on_progress=bar.draw,
-        )
-        bar.close()
+        labels = read_labels(args.labels) if args.labels and not volume else None
+        if volume:
+            result = compare_volumes(args.ref, args.test, spacing=spacing)
+        else:
+            bar = TerminalBar("compare", interval=0.1)
+            result = run_job(
+                compare_folders(
+                    args.ref, args.test, labels=labels, spacing=spacing, threshold=args.threshold
+                ),
+                on_progress=bar.draw,
+            )
+            bar.close()
         print_summary(result, sys.stdout)
         if args.json:
             write_json(result, args.json)

@@ -129,6 +129,7 @@ class Comparison:
     failed: list[tuple[str, str]] = field(default_factory=list)
     only_ref: list[str] = field(default_factory=list)
     only_test: list[str] = field(default_factory=list)
+    volume: bool = False  # two label volumes (no objects, no thumbnails)
 
     def panoptic(self) -> dict[str, float]:
         return panoptic_average({i: c.counts for i, c in enumerate(self.classes.values())})

@@ -169,7 +169,9 @@ def _objects(items: list[dict], what: str) -> str:
     return f"<p>{what}: {text}</p>"
 
 
-def worst_section(c: Comparison, labels: LabelSet, n: int) -> str:
+def worst_section(c: Comparison, labels: LabelSet | None, n: int) -> str:
+    if c.volume or labels is None:
+        return "<p>Label volumes: no thumbnails.</p>"
     ranked = sorted(
         (r for r in c.images.values() if not math.isnan(r.worst_dice())),
         key=lambda r: (r.worst_dice(), r.name),
@@ -194,7 +196,7 @@ def worst_section(c: Comparison, labels: LabelSet, n: int) -> str:
 
 def render(c: Comparison, *, labels: LabelSet | None = None, worst: int = 8) -> str:
     """The report as one HTML string."""
-    if labels is None:
+    if labels is None and not c.volume:
         docs = []
         for name in c.images:
             for folder in (c.ref, c.test):

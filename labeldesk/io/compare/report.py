@@ -182,7 +182,8 @@ def print_summary(c: Comparison, out: TextIO) -> None:
     )
     missed = sum(len(r.missed) for r in c.images.values())
     extra = sum(len(r.extra) for r in c.images.values())
-    print(f"objects: {missed} missed, {extra} extra (IoU > {c.threshold:g} matches)", file=out)
+    if not c.volume:
+        print(f"objects: {missed} missed, {extra} extra (IoU > {c.threshold:g} matches)", file=out)
     for f, why in c.failed:
         print(f"failed: {f}: {why}", file=out)
     if c.only_ref:
