@@ -1,6 +1,10 @@
-"""Training and prediction speed of labeldesk.models.seg on the synthetic two-class set.
+"""Training and prediction speed of labeldesk.models.seg: the real nuclei, then the
+synthetic two-class set.
 
-Prints, for each CPU thread count asked for (and CUDA with --device cuda):
+First (``--skip-nuclei`` to leave out) the time-to-IoU on the real nuclei with the defaults:
+the U-Net trained by the clock and the pixel classifier (forest) from polygons and from
+strokes, next to Otsu's threshold (see benchmarks/bench_train_nuclei.py, which also runs
+alone). Then, for each CPU thread count asked for (and CUDA with --device cuda):
 
 - time to reach the plateau: training runs with early stopping (validation every
   ``--val-every`` steps, patience 5); the plateau IoU is the best held-out mean foreground
@@ -229,8 +233,19 @@ def main() -> None:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-prediction", action="store_true")
     parser.add_argument("--skip-instances", action="store_true")
+    parser.add_argument("--skip-nuclei", action="store_true")
+    parser.add_argument("--nuclei-seconds", type=float, default=60.0, help="U-Net budget")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")
+    if not args.skip_nuclei:
+        import sys
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_train_nuclei import main as bench_nuclei
+
+        print("== real nuclei, defaults ==")
+        bench_nuclei(["--runs", str(args.runs), "--seconds", str(args.nuclei_seconds)])
     if not args.skip_training:
         bench_training(args)
     if not args.skip_prediction:

@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> None:
     poly = make_folder(tmp / "polygons", kind="polygons")
     strokes = make_folder(tmp / "strokes", kind="strokes")
     print(f"baseline: Otsu threshold on tile 3: IoU {otsu_baseline():.3f}")
-    for name, folder in (("polygons", poly), ("strokes (4 fg + 4 bg per tile)", strokes)):
+    for name, folder in (
+        ("polygons", poly),
+        ("strokes (6 nuclei + 4 background lines per tile)", strokes),
+    ):
         runs = [forest_run(folder, seed) for seed in range(args.runs)]
         secs = statistics.median(r[0] for r in runs)
         ious = statistics.median(r[1] for r in runs)

@@ -25,6 +25,7 @@ from labeldesk.core.shapes import Shape
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "real" / "nuclei"
 TILE = 256
+PAD = 3  # nucleus strokes cover the middle third of the nucleus's width
 
 
 def nuclei() -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +69,7 @@ def stroke_lines(
     instances: np.ndarray, *, nuclei: int = 6, background: int = 4
 ) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
     """``(label, start, end)`` of brush strokes: a line across the middle of ``nuclei`` of the
-    largest nuclei (kept 2 px inside each) and ``background`` 30 px lines at least 4 px away
+    largest nuclei (ending 2 px inside each) and ``background`` 30 px lines at least 4 px away
     from any nucleus. Points are ``(x, y)`` pixels."""
     lines = []
     ids, areas = np.unique(instances[instances > 0], return_counts=True)
@@ -82,7 +83,7 @@ def stroke_lines(
         if len(row) < 3:
             continue
         lo, hi = int(row.min()), int(row.max())
-        pad = (hi - lo) // 6
+        pad = (hi - lo) // PAD
         lines.append(("nucleus", (lo + pad, cy), (hi - pad, cy)))
     far = cv2.erode((instances == 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
     h, w = instances.shape
