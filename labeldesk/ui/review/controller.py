@@ -82,13 +82,16 @@ class ReviewController(QObject):
                 SORT_ID,
                 "Sort Files by &Disagreement",
                 "Tools",
-                lambda w: self.sort_by_disagreement(),
+                lambda w: self._toggle_sort(),
                 checkable=True,
                 section=8,
             ),
             ActionSpec("review.end", "End Review", "Tools", lambda w: self.end(), section=8),
         ):
             manager.add(spec)
+
+    def _toggle_sort(self) -> None:
+        self.sort_by_disagreement()
 
     # -- worker --------------------------------------------------------------------------------
     def worker_host(self) -> WorkerHost:

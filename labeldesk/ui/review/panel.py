@@ -110,14 +110,14 @@ class ReviewPanel(QWidget):
             for r, (name, s) in enumerate(rows):
                 values = (name, fmt(s.dice), fmt(s.iou), fmt(s.hausdorff95, 2), fmt(s.assd, 2))
                 for c, v in enumerate(values):
-                    item = QTableWidgetItem(v)
+                    cell = QTableWidgetItem(v)
                     if c and not math.isnan(s.dice) and s.dice < 0.9:
-                        item.setForeground(QColor(200, 40, 40))
-                    self.table.setItem(r, c, item)
+                        cell.setForeground(QColor(200, 40, 40))
+                    self.table.setItem(r, c, cell)
             for d in diffs:
-                item = QListWidgetItem(describe(d))
-                item.setData(DIFF_ROLE, d)
-                self.list.addItem(item)
+                entry = QListWidgetItem(describe(d))
+                entry.setData(DIFF_ROLE, d)
+                self.list.addItem(entry)
             if diffs:
                 self.list.setCurrentRow(0)
         self._update_buttons()
@@ -128,10 +128,12 @@ class ReviewPanel(QWidget):
 
     def scores(self) -> dict[str, str]:
         """Class -> Dice text as shown (for tests and screen readers)."""
-        return {
-            self.table.item(r, 0).text(): self.table.item(r, 1).text()
-            for r in range(self.table.rowCount())
-        }
+        out = {}
+        for r in range(self.table.rowCount()):
+            name, dice = self.table.item(r, 0), self.table.item(r, 1)
+            if name is not None and dice is not None:
+                out[name.text()] = dice.text()
+        return out
 
     def _emit(self, signal) -> None:  # type: ignore[no-untyped-def]
         diff = self.selected()
