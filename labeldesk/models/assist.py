@@ -29,7 +29,7 @@ import numpy as np
 from labeldesk.core.convert import crop_mask
 from labeldesk.core.errors import ModelError
 from labeldesk.core.jobs import Progress
-from labeldesk.core.tools.sam import SamPrompt, SamResult
+from labeldesk.core.prompts import SamPrompt, SamResult
 from labeldesk.models import proposals as props
 from labeldesk.models.proposals import as_rgb
 

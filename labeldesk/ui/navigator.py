@@ -186,6 +186,12 @@ class Navigator(QObject):
             victim = next(p for p in self._cache if p != self.current)
             del self._cache[victim]
 
+    def ahead(self) -> Path | None:
+        """The image read-ahead goes to: the neighbour in the direction of the last move (in
+        the order shown), or None when read-ahead is off or there is none."""
+        j = self.neighbour(self._step)
+        return None if not self.read_ahead or j is None else self.images[j]
+
     def _prefetch(self) -> None:
         j = self.neighbour(self._step)
         if not self.read_ahead or j is None:

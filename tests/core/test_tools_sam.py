@@ -16,7 +16,7 @@ from labeldesk.core.classes import ClassCatalogue
 from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
 from labeldesk.core.selection import Selection
 from labeldesk.core.tools import TOOLS, KeyEvent, PointerEvent, ToolContext
-from labeldesk.core.tools.proposals import ProposalTool, render_proposals
+from labeldesk.core.tools.review import ProposalTool, render_proposals
 from labeldesk.core.tools.sam import SamPrompt, SamResult, SamTool
 
 H, W = 120, 160
@@ -92,10 +92,11 @@ def test_importing_the_tools_package_registers_sam_without_qt_or_torch():
     assert out == ["labeldesk.core.tools.sam", "False", "False"]
 
 
-def test_old_import_paths_still_work():
+def test_shared_types_live_in_core_and_stay_importable_from_the_tool():
+    from labeldesk.core import prompts
     from labeldesk.core.tools import sam
 
-    assert sam.ProposalTool is ProposalTool and sam.render_proposals is render_proposals
+    assert sam.SamPrompt is prompts.SamPrompt and sam.SamResult is prompts.SamResult
     assert sam.crop_mask is crop_mask and sam.shape_from_crop is shape_from_crop
 
 
@@ -240,15 +241,17 @@ def test_click_then_class_hotkey_accepts_one_with_that_class():
     assert doc.undo() and len(doc) == 0
 
 
-def test_enter_accepts_all_in_one_step_with_own_labels_and_escape_rejects():
+def test_enter_accepts_the_classed_in_one_step_and_escape_rejects():
     items = [Prop(0, 0, 30, 30, "dog"), Prop(50, 50, 20, 20), Prop(100, 10, 10, 10)]
     doc, tool, finished = review(items)
     tool.pointer(PointerEvent("press", 105, 15))
     assert tool.key(KeyEvent("Delete"))  # rejected
     assert tool.open == [0, 1]
-    assert tool.key(KeyEvent("Enter"))
-    assert [s.label for s in doc.shapes] == ["dog", "cat"] and finished == [True]
-    assert doc.undo() and len(doc) == 0
+    assert tool.key(KeyEvent("Enter"))  # only the one with a class of its own
+    assert [s.label for s in doc.shapes] == ["dog"] and tool.open == [1] and finished == []
+    assert tool.accept_all_as("cat") and [s.label for s in doc.shapes] == ["dog", "cat"]
+    assert finished == [True]
+    assert doc.undo() and len(doc) == 1
     doc2, tool2, finished2 = review(items)
     assert tool2.key(KeyEvent("Escape")) and len(doc2) == 0 and finished2 == [True]
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from labeldesk.core.machine import count_machine, machine_source
-from labeldesk.core.tools.proposals import ProposalTool
+from labeldesk.core.tools.review import ProposalTool
 from labeldesk.core.tools.sam import SamTool
 from labeldesk.ui.actions import conflicts
 from labeldesk.ui.assist import install
@@ -42,6 +42,7 @@ def assisted(make_window, sample_dir, qtbot, tmp_path):
     doc = window.session.doc
     if doc is not None:
         doc.mark_clean()
+    ctl.stop()  # the test stops the thread it started (not left to the window's close)
 
 
 def run_auto(qtbot, window, ctl) -> ProposalTool:

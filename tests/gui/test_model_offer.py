@@ -4,8 +4,8 @@ model manager's smallest SAM-family download with its size, next to the classica
 from __future__ import annotations
 
 from labeldesk.ui.assist import install
+from labeldesk.ui.assist.offer import smallest_download
 from labeldesk.ui.model_manager import ModelManagerDialog, human_size, known_checkpoints
-from labeldesk.ui.model_offer import smallest_download
 
 
 def run_auto(qtbot, window, ctl):

@@ -16,7 +16,7 @@ from labeldesk.core.document import Document
 from labeldesk.core.machine import machine_source
 from labeldesk.core.selection import Selection
 from labeldesk.core.tools import KeyEvent, ToolContext
-from labeldesk.core.tools.proposals import ProposalTool
+from labeldesk.core.tools.review import ProposalTool
 from labeldesk.io import read_labelme
 from labeldesk.models.proposals import Proposal
 from labeldesk.models.seg.folder import samples_from_folder

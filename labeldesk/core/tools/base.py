@@ -28,6 +28,7 @@ from labeldesk.core.tools.options import Option
 
 if TYPE_CHECKING:
     from labeldesk.core.document import Document
+    from labeldesk.core.prompts import PredictFn
     from labeldesk.core.selection import Selection
     from labeldesk.core.shapes import Shape
 
@@ -95,6 +96,8 @@ class ToolContext:
         image: returns the displayed image array ``(H, W[, C])`` uint8, or None; for tools that
             look at pixels (classical segmentation, SAM prompts).
         message: shows a short text in the status bar (errors, "needs 3 points"...).
+        sam_predict: the promptable model's ``predict(prompt, reply)`` (see
+            :mod:`labeldesk.core.prompts`) while one is loaded, else None; the SAM tool uses it.
     """
 
     document: Document
@@ -103,6 +106,7 @@ class ToolContext:
     brush_size: int = 16
     image: Callable[[], np.ndarray | None] = lambda: None
     message: Callable[[str], None] = lambda text: None
+    sam_predict: PredictFn | None = None
     min_brush: ClassVar[int] = 1
     max_brush: ClassVar[int] = 1000
 

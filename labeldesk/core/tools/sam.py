@@ -1,17 +1,19 @@
 """The SAM prompt tool (Qt-free): points and a box in, a mask preview out.
 
 :class:`SamTool` ("sam" in :data:`TOOLS`): left click adds a positive point, right click or
-Shift+click a negative one, a left drag draws a box. Every change sends a :class:`SamPrompt`
-to a *predict* callback the UI provides (``SamTool(ctx, predict=...)``, or
-``ctx.sam_predict`` set by the assist controller); the callback answers later, from any
+Shift+click a negative one, a left drag draws a box. Every change sends a
+:class:`~labeldesk.core.prompts.SamPrompt` to a *predict* callback the UI provides
+(``SamTool(ctx, predict=...)``, or :attr:`ToolContext.sam_predict` set by the assist
+controller); the callback answers later, from any
 event-loop turn, by calling ``reply(SamResult | str)`` (a string is an error message). The
 previous low-resolution mask is fed back with each new prompt (as CVAT does); Backspace
 drops the last prompt and shows its predecessor's mask again; Enter accepts the mask into
 one object of the active class with :func:`~labeldesk.core.convert.shape_from_crop` (one
 undo step); Esc clears.
 
-Reviewing auto-segment proposals is :mod:`labeldesk.core.tools.proposals`; the crop helpers
-are in :mod:`labeldesk.core.convert` (both are re-exported here for existing imports).
+Reviewing auto-segment proposals is :mod:`labeldesk.core.tools.review`; the prompt and result
+types are in :mod:`labeldesk.core.prompts` and the crop helpers in :mod:`labeldesk.core.convert`
+(both re-exported here).
 
 Coordinates: points ``(x, y)`` float image pixels; masks ``(h, w)`` bool indexed ``[y, x]``
 cropped to their box, placed at ``origin`` ``(x0, y0)``.
@@ -20,13 +22,12 @@ cropped to their box, placed at ``origin`` ``(x0, y0)``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from labeldesk.core.commands import AddShapes
 from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
+from labeldesk.core.prompts import PredictFn, Reply, SamPrompt, SamResult
 from labeldesk.core.shapes import Shape
 from labeldesk.core.tools.base import (
     DRAG_PX,
@@ -37,70 +38,20 @@ from labeldesk.core.tools.base import (
     ToolContext,
     register_tool,
 )
-from labeldesk.core.tools.proposals import ProposalLike, ProposalTool, outline, render_proposals
 
 __all__ = [
     "PredictFn",
-    "ProposalLike",
-    "ProposalTool",
     "Reply",
     "SamPrompt",
     "SamResult",
     "SamTool",
     "crop_mask",
-    "outline",
     "paste_crop",
-    "render_proposals",
     "shape_from_crop",
 ]
 
 MARK_PX = 6.0  # screen pixels: half-size of the plus / cross drawn on a prompt point
 _serials = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class SamPrompt:
-    """One request for a mask.
-
-    points: ``(N, 2)`` float64 ``(x, y)``; labels: ``(N,)`` int64, 1 positive, 0 negative.
-    box: ``(x0, y0, x1, y1)`` or None. mask_input: ``(1, 4E, 4E)`` float32 low-res logits of
-    the previous mask, or None. multimask: ask for three masks and keep the best (a single
-    point is ambiguous). hover: a preview for the pointer position, not a click.
-    """
-
-    serial: int
-    points: np.ndarray
-    labels: np.ndarray
-    box: tuple[float, float, float, float] | None = None
-    mask_input: np.ndarray | None = None
-    multimask: bool = True
-    hover: bool = False
-
-
-@dataclass(frozen=True)
-class SamResult:
-    """The best mask for prompt ``serial``: ``mask`` ``(h, w)`` bool at ``origin`` ``(x0, y0)``
-    in an image of ``size`` ``(H, W)``; ``score`` the predicted IoU; ``low_res`` ``(1, 4E, 4E)``
-    float32 logits to feed back."""
-
-    serial: int
-    mask: np.ndarray
-    origin: tuple[int, int]
-    size: tuple[int, int]
-    score: float
-    low_res: np.ndarray | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not bool(self.mask.any())
-
-    def full_mask(self) -> np.ndarray:
-        """The mask as ``(H, W)`` bool."""
-        return paste_crop(self.mask, self.origin, self.size)
-
-
-Reply = Callable[["SamResult | str"], None]
-PredictFn = Callable[[SamPrompt, Reply], None]
 
 
 @register_tool
@@ -132,7 +83,7 @@ class SamTool(Tool):
 
     # -- state ------------------------------------------------------------------------------
     def _predictor(self) -> PredictFn | None:
-        return self.predict_fn or getattr(self.ctx, "sam_predict", None)
+        return self.predict_fn or self.ctx.sam_predict
 
     def busy(self) -> bool:
         return bool(self._actions) or self._drag is not None

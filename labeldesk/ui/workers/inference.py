@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from labeldesk.core.jobs import Job, Progress
-from labeldesk.core.tools.sam import SamPrompt, SamResult
+from labeldesk.core.prompts import SamPrompt, SamResult
 from labeldesk.models.assist import AssistSession, Encoded, ModelInfo
 from labeldesk.models.proposals import Proposal
 from labeldesk.ui.workers.base import Worker

@@ -1,7 +1,7 @@
 """Reviewing proposed regions (Qt-free): the review tool and the overlay that shows them.
 
-:class:`ProposalTool` shows a set of proposed regions (from auto-segment, see
-:mod:`labeldesk.models.proposals`): click selects one (Shift/Ctrl+click adds), a class hotkey
+:class:`ProposalTool` shows a set of :class:`~labeldesk.core.proposals.Proposal` (from
+auto-segment: :mod:`labeldesk.core.proposals`, :mod:`labeldesk.models.proposals`): click selects one (Shift/Ctrl+click adds), a class hotkey
 1-9 accepts the selected (or hovered) ones with that class, double click accepts one with the
 active class, Delete/Backspace rejects the selected ones, Esc rejects the rest. Each accept is
 one undo step. It is not in :data:`~labeldesk.core.tools.TOOLS`: the assist UI makes one per
@@ -29,7 +29,6 @@ cropped to their box, placed at ``origin`` ``(x0, y0)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 import cv2
 import numpy as np
@@ -37,6 +36,7 @@ import numpy as np
 from labeldesk.core.commands import AddShapes
 from labeldesk.core.convert import shape_from_crop
 from labeldesk.core.machine import mark_machine
+from labeldesk.core.proposals import Proposal
 from labeldesk.core.shapes import Shape
 from labeldesk.core.tools.base import KeyEvent, PointerEvent, Preview, Tool, ToolContext
 
@@ -47,15 +47,6 @@ def outline(crop: np.ndarray, origin: tuple[int, int]) -> list[np.ndarray]:
     contours, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     off = np.array([origin[0] - 1 + 0.5, origin[1] - 1 + 0.5])
     return [np.vstack([c[:, 0, :], c[:1, 0, :]]) + off for c in contours if len(c) >= 2]
-
-
-class ProposalLike(Protocol):
-    """What :class:`ProposalTool` needs of a proposal (see ``labeldesk.models.proposals``)."""
-
-    mask: np.ndarray  # (h, w) bool crop
-    origin: tuple[int, int]  # (x0, y0)
-    label: str | None
-    score: float
 
 
 class ProposalTool(Tool):
@@ -75,7 +66,7 @@ class ProposalTool(Tool):
     def __init__(
         self,
         ctx: ToolContext,
-        items: Sequence[ProposalLike],
+        items: Sequence[Proposal],
         on_finish: Callable[[], None] | None = None,
         source: str = "proposals",
     ) -> None:
@@ -258,7 +249,7 @@ class ProposalTool(Tool):
 
 
 def render_proposals(
-    items: Sequence[ProposalLike],
+    items: Sequence[Proposal],
     indices: Sequence[int],
     size: tuple[int, int],
     colors: Sequence[tuple[int, int, int]],

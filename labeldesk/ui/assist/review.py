@@ -1,7 +1,7 @@
 """Reviewing auto-segment proposals in the window: the "Proposed" dock and the canvas overlay.
 
 :class:`ProposalReview` shows one set of proposals at a time. It puts a Qt-free
-:class:`~labeldesk.core.tools.proposals.ProposalTool` on the canvas (click, 1-9, Enter,
+:class:`~labeldesk.core.tools.review.ProposalTool` on the canvas (click, 1-9, Enter,
 Delete, Esc act there), paints the open proposals into the canvas overlay ``"proposals"``
 and lists them in the "Proposed" dock (tabbed with the objects list). When nothing is left
 to review, or a new image opens, the overlay and the dock go away and the previous tool
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.tools import TOOLS
-from labeldesk.core.tools.proposals import ProposalTool, render_proposals
+from labeldesk.core.tools.review import ProposalTool, render_proposals
 from labeldesk.models.proposals import Proposal
 
 INDEX_ROLE = 256  # Qt.ItemDataRole.UserRole: the proposal's index in the tool's items

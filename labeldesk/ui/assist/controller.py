@@ -1,44 +1,30 @@
-"""Model assist in the window: the SAM tool, one-click auto-segment, reviewing proposals.
-
-``install(window)`` is the only entry point (one call in the composition root, before
-``window.apply_settings()`` so user key bindings apply to these actions too)::
-
-    from labeldesk.ui.assist import install
-    window.assist = install(window)
-
-It adds, through the window's action registry: Tools ▸ SAM (S), Auto-Segment Image (G),
-Accept / Reject All Proposals, Model Manager… (Ctrl+M); a "Proposed" dock; a model status
-label, a progress bar and Cancel in the status bar. All model work runs in one
-:class:`~labeldesk.ui.workers.inference.InferenceWorker` thread; the window never waits on it.
-Reviewing the proposals (dock, overlay, review tool) is :mod:`labeldesk.ui.proposals`.
-
-"tool.sam" is built by the built-in actions from what :class:`SamTool` declares, as for
-every registered tool.
+"""The window's model-assist controller: loading models into the inference worker, the
+model status label, the progress bar and Cancel of long model tasks, and a folder's trained
+model that follows the folder. SAM prompts and encoding are :mod:`.sam`, auto-segment
+:mod:`.auto_segment`, the proposal review :mod:`.review`, the one-time download offer
+:mod:`.offer`; the model itself lives in :class:`labeldesk.models.assist.AssistSession`
+inside :class:`~labeldesk.ui.workers.inference.InferenceWorker`.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QToolButton
 
-from labeldesk.core.tools.proposals import ProposalTool
-from labeldesk.core.tools.sam import SamPrompt, SamTool
-from labeldesk.models.proposals import Proposal, find_trained_model
-from labeldesk.ui.actions import ActionSpec
-from labeldesk.ui.model_offer import ModelOffer
-from labeldesk.ui.proposals import ProposalReview, ProposalsPanel
+from labeldesk.core.prompts import SamPrompt
+from labeldesk.core.proposals import Proposal
+from labeldesk.core.tools.review import ProposalTool
+from labeldesk.models.proposals import find_trained_model
+from labeldesk.ui.assist.auto_segment import AutoSegment
+from labeldesk.ui.assist.offer import ModelOffer
+from labeldesk.ui.assist.review import ProposalReview, ProposalsPanel
+from labeldesk.ui.assist.sam import SamAssist
 from labeldesk.ui.workers.base import WorkerHost
-from labeldesk.ui.workers.inference import InferenceWorker, ProposalsResult
+from labeldesk.ui.workers.inference import InferenceWorker
 from labeldesk.ui.workers.lifetime import stop_on_close
-
-__all__ = ["AssistController", "ProposalReview", "ProposalsPanel", "install"]
-
-HOVER_SECONDS = 0.05  # hover previews are turned on when a click's round trip is this fast
 
 
 class AssistController(QObject):
@@ -59,10 +45,11 @@ class AssistController(QObject):
         self._trained_folder: Path | None = None
         self._trained_failed: set[str] = set()  # folder models that failed to load: not again
         self._trained_loading: Path | None = None  # the folder model being loaded, if any
-        self._click_times: list[float] = []
         self._build_widgets()
         self.proposals = ProposalReview(window)
         self.offer = ModelOffer(window, lambda name, dl: self.open_model_manager(name, dl))
+        self.sam = SamAssist(self)
+        self.auto = AutoSegment(self)
         self.set_predictor_available(False)
         window.session.loaded.connect(self._on_image_loaded)
         self._lifetime = stop_on_close(window, self.stop)
@@ -83,7 +70,7 @@ class AssistController(QObject):
         self.progress.hide()
         self.cancel_button.hide()
 
-    # the review of proposals (see labeldesk.ui.proposals); names kept for callers and tests
+    # the review of proposals (see .review); names kept for callers and tests
     @property
     def review(self) -> ProposalTool | None:
         """The review tool while proposals are shown, else None."""
@@ -112,10 +99,7 @@ class AssistController(QObject):
     # -- models ------------------------------------------------------------------------------
     def set_predictor_available(self, on: bool) -> None:
         """Give the SAM tool its predict callback (or take it away)."""
-        self.window.ctx.sam_predict = self.predict if on else None
-        tool = self.window.canvas.tool()
-        if isinstance(tool, SamTool):
-            tool.notify()
+        self.sam.set_available(on)
 
     def load_model(
         self, path: str | Path, device: str = "auto", *, folder: str | Path | None = None
@@ -135,7 +119,7 @@ class AssistController(QObject):
                 if self._trained_loading == tie:
                     self._trained_loading = None
 
-        return self._run(
+        return self.run_task(
             "load",
             str(path),
             device,
@@ -150,16 +134,15 @@ class AssistController(QObject):
     def _on_model(self, info: Any, folder: Path | None = None) -> None:
         if info.kind == "sam":
             self.sam_info = info
-            self._click_times.clear()
             self.set_predictor_available(True)
-            self._encode_current()
+            self.sam.encode_current()
         else:
             self.trained_info = info
             self._trained_folder = folder
             if folder is not None and self._trained_loading == folder:
                 self._trained_loading = None
-            self._drop_other_folders_model()  # another folder was opened while it loaded
-        self._update_label()
+            self.drop_other_folders_model()  # another folder was opened while it loaded
+        self.update_label()
         where = (
             f"{info.device.upper()}, {info.precision}"
             if info.kind == "sam"
@@ -169,7 +152,7 @@ class AssistController(QObject):
             f"Loaded {info.name} ({info.variant}) on {where} in {info.seconds:.1f} s", "info"
         )
 
-    def _update_label(self, encoding: bool = False) -> None:
+    def update_label(self, encoding: bool = False) -> None:
         parts = []
         if self.sam_info is not None:
             busy = " · encoding the image…" if encoding else ""
@@ -178,7 +161,7 @@ class AssistController(QObject):
             parts.append(f"trained: {self.trained_info.name}")
         self.model_label.setText(" | ".join(parts) or "No model (auto-segment: classical)")
 
-    def _drop_other_folders_model(self) -> None:
+    def drop_other_folders_model(self) -> None:
         """Unload a trained model tied to a folder other than the open one."""
         tied = self._trained_folder
         if tied is None or tied == self.window.session.folder:
@@ -186,9 +169,9 @@ class AssistController(QObject):
         self.host.submit("unload", "trained", key="unload")  # queued before any later job
         self.trained_info = None
         self._trained_folder = None
-        self._update_label()
+        self.update_label()
 
-    def _load_folder_model(self) -> None:
+    def load_folder_model(self) -> None:
         """Load the open folder's trained model (``<folder>/.labeldesk/model.json``...) when
         no trained model is loaded or being loaded; a model that failed once is not retried."""
         folder = self.window.session.folder
@@ -223,7 +206,7 @@ class AssistController(QObject):
         dialog.exec()
 
     # -- background tasks with progress -----------------------------------------------------------
-    def _run(
+    def run_task(
         self, job: str, *args: Any, key: str, text: str, on_result: Any, on_error: Any = None
     ) -> int:
         """Submit a long job with the status-bar progress bar and Cancel button."""
@@ -280,90 +263,18 @@ class AssistController(QObject):
 
     def _on_image_loaded(self) -> None:
         self.end_review()
-        self._drop_other_folders_model()
+        self.drop_other_folders_model()
         self.dock.hide()  # also when a saved window layout showed it
-        self._encode_current()
+        self.sam.encode_current()
 
-    def _encode_current(self) -> None:
-        image = self.image()
-        if self.sam_info is None or image is None:
-            return
-        self._update_label(encoding=True)
-
-        def failed(message: str) -> None:
-            self._update_label()
-            self.message(message, "error")
-
-        self.host.submit("encode", image, key="encode", on_result=self._on_encoded, on_error=failed)
-
-    def _on_encoded(self, enc: Any) -> None:
-        self._update_label()
-        if enc.notice:
-            self.message(enc.notice, "warning")
-        if not enc.cached:
-            self.message(f"Image encoded in {enc.seconds:.2f} s", "status")
-        nav = self.window.session.navigator
-        step = getattr(nav, "_step", 1)
-        j = nav.index + step
-        if nav.read_ahead and 0 <= j < len(nav.images):
-            self.host.submit("prefetch", nav.images[j], key="prefetch")
-
-    # -- the SAM tool --------------------------------------------------------------------------
+    # -- SAM and auto-segment (see .sam and .auto_segment) -------------------------------------
     def predict(self, prompt: SamPrompt, reply: Any) -> None:
         """The SAM tool's callback: run ``prompt`` in the worker, answer with ``reply``."""
-        image = self.image()
-        if image is None:
-            reply("SAM: no image is open")
-            return
-        start = time.perf_counter()
+        self.sam.predict(prompt, reply)
 
-        def done(result: Any) -> None:
-            if not prompt.hover:
-                self._click_times = [*self._click_times[-4:], time.perf_counter() - start]
-                tool = self.window.canvas.tool()
-                if isinstance(tool, SamTool) and len(self._click_times) >= 3:
-                    tool.hover_preview = statistics.median(self._click_times) < HOVER_SECONDS
-            reply(result)
-
-        self.host.submit(
-            "predict",
-            image,
-            prompt,
-            key="sam-hover" if prompt.hover else "sam-click",
-            on_result=done,
-            on_error=reply,
-        )
-
-    # -- auto-segment --------------------------------------------------------------------------
     def auto_segment(self) -> None:
         """Propose regions for the open image (trained model, else SAM, else classical)."""
-        image = self.image()
-        if image is None:
-            self.message("Open an image first", "status")
-            return
-        self._drop_other_folders_model()
-        self._load_folder_model()
-        self.end_review()
-
-        def done(result: ProposalsResult) -> None:
-            if self.image() is image:  # not for an image the user has moved away from
-                self._on_proposals(result)
-
-        self._run("proposals", image, key="auto", text="Auto-segment", on_result=done)
-
-    def _on_proposals(self, result: ProposalsResult) -> None:
-        if result.notice:
-            self.message(result.notice, "warning")
-        if not result.proposals:
-            self.message(f"Auto-segment ({result.source}) found no regions", "info")
-            return
-        self.start_review(result.proposals, result.source)
-        self.message(
-            f"{len(result.proposals)} regions proposed ({result.source}, {result.seconds:.1f} s)",
-            "status",
-        )
-        if self.sam_info is None and self.trained_info is None:
-            self.offer.maybe_offer(self.image(), result.source)
+        self.auto.run()
 
     # -- reviewing proposals -----------------------------------------------------------------------
     def start_review(self, proposals: list[Proposal], source: str = "") -> ProposalTool:
@@ -381,34 +292,3 @@ class AssistController(QObject):
 
     def reject_all(self) -> None:
         self.proposals.reject_all()
-
-
-# -- installation ------------------------------------------------------------------------------
-def install(
-    window: Any, *, models_dir: Path | None = None, worker: InferenceWorker | None = None
-) -> AssistController:
-    """Add model assist to ``window`` (a MainWindow); returns the controller."""
-    ctl = AssistController(window, worker=worker, models_dir=models_dir)
-    a = ActionSpec
-    # fmt: off
-    specs = [
-        a("assist.auto_segment", "Auto-Segment &Image", "Tools", lambda w: ctl.auto_segment(),
-          ("G",), "mdi6.auto-mode", tip="Propose regions for this image (G)", toolbar="tools",
-          section=2, enabled_when="document"),
-        a("assist.accept_all", "Accept Proposals with a Class", "Tools",
-          lambda w: ctl.accept_all(), (), "mdi6.check-all", section=2,
-          tip="Accept the proposals that carry a class (Enter in the review)"),
-        a("assist.accept_all_as", "Accept All Proposals as the Active Class", "Tools",
-          lambda w: ctl.proposals.accept_all_as(), (), "mdi6.check-all", section=2,
-          tip="Accept every open proposal with the active class; the menu shows the count"),
-        a("assist.reject_all", "Reject All Proposals", "Tools", lambda w: ctl.reject_all(), (),
-          "mdi6.close-box-multiple-outline", section=2),
-        a("assist.model_manager", "&Model Manager…", "Tools", lambda w: ctl.open_model_manager(),
-          ("Ctrl+M",), "mdi6.brain", section=3),
-    ]
-    # fmt: on
-    for spec in specs:
-        window.actions.replace(spec)  # adds the ones not declared yet
-    window.actions["assist.accept_all_as"].setEnabled(False)
-    window.assist = ctl
-    return ctl
