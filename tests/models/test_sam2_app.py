@@ -80,3 +80,32 @@ def test_load_from_file_answers_a_click_and_auto_segment(checkpoint: Path) -> No
     )  # fmt: skip
     assert len(proposals) == 2  # as the official generator with NMS 0.7 (amg case)
     assert sorted(p.area for p in proposals) == sorted(int(a) for a in expected["amg/area"])
+
+
+def test_prelabel_command_with_sam21(checkpoint: Path, tmp_path: Path) -> None:
+    import io
+    import json
+    from importlib.resources import files
+
+    from labeldesk.cli import main
+    from labeldesk.models.prelabel_command import prelabel_folder
+
+    sample = Path(str(files("labeldesk.resources").joinpath("sample")))
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    shutil.copy(sample / "02-fruit.jpg", folder / "02-fruit.jpg")
+    summary = prelabel_folder(
+        folder,
+        model=checkpoint,
+        device="cpu",
+        label="blob",
+        points_per_side=4,
+        progress=io.StringIO(),
+    )
+    assert [p.name for p in summary.written] == ["02-fruit.jpg"] and not summary.failed
+    data = json.loads((folder / "02-fruit.json").read_text())
+    assert data["imageWidth"] == 960 and all(s["label"] == "blob" for s in data["shapes"])
+    (folder / "02-fruit.json").unlink()
+    args = ["prelabel", str(folder), "--model", str(checkpoint), "--device", "cpu"]
+    args += ["--points-per-side", "4"]
+    assert main(args) == 0 and (folder / "02-fruit.json").is_file()
