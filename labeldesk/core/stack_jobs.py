@@ -167,12 +167,14 @@ def propagate(
     *,
     indices: Sequence[int] | None = None,
     refine: bool = True,
+    tracker: Callable[[PropagationPlan, FrameReader], Generator[Progress, None, int]] | None = None,
 ) -> Generator[Progress, None, StackResult]:
     """Carry the region objects of frame ``start`` (or those at ``indices``) to ``stop``.
 
     Forward when ``stop > start``, backward otherwise. Objects without a track id get one in
-    frame ``start`` first. (The app runs :func:`track_masks` in a worker and
-    :func:`apply_tracked` on the GUI thread; this runs both in one thread.)
+    frame ``start`` first. ``tracker(plan, frames)`` replaces the weight-free
+    :func:`track_masks` (e.g. SAM 2.1: ``labeldesk.models.stack_tracker``). (The app runs the
+    tracker in a worker and :func:`apply_tracked` on the GUI thread; this runs both here.)
     """
     result = StackResult()
     size = frames(start).shape[:2]
@@ -180,7 +182,7 @@ def propagate(
     if stack.document(start).is_dirty():
         result.changed.append(start)
     result.stopped.update(plan.stops)
-    job = track_masks(plan, frames, refine=refine)
+    job = tracker(plan, frames) if tracker else track_masks(plan, frames, refine=refine)
     for progress in job:
         frame, masks = progress.payload
         apply_tracked(stack, plan, frame, masks, result)

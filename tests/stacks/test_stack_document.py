@@ -170,3 +170,55 @@ def test_interpolate_masks_between_mask_shapes(tmp_path: Path) -> None:
         (mid,) = ann.document(2).shapes
         assert mid.shape_type == "mask" and mid.group_id == 3
         assert mid.points[0].tolist() == [20.0, 10.0]
+
+
+class _FakeVideoPredictor:
+    """The Sam2VideoPredictor calls the adaptor makes; its 'tracking' moves each mask 2 px
+    right per frame, and loses object 2 on frame 2."""
+
+    def init_state(self, frames, num_frames):  # noqa: ANN001, ANN201
+        assert callable(frames) and frames(0).dtype == np.uint8
+        return {"n": num_frames, "masks": {}}
+
+    def add_mask(self, state, frame_index, obj_id, mask):  # noqa: ANN001, ANN201
+        state["masks"][obj_id] = (frame_index, mask)
+
+    def propagate(self, state, start_frame, reverse, max_frames):  # noqa: ANN001, ANN201
+        step = -1 if reverse else 1
+        for k in range(max_frames + 1):
+            frame = start_frame + step * k
+            out = {}
+            for obj, (_f, m) in state["masks"].items():
+                moved = np.roll(m, 2 * k * step, axis=1)
+                lost = obj == 2 and k >= 2
+                out[obj] = np.where(moved & ~lost, 5.0, -5.0)[None]
+            yield frame, out
+
+
+def test_sam2_adaptor_payload_and_stops(tmp_path: Path) -> None:
+    from labeldesk.models.stack_tracker import sam2_track_masks
+
+    folder = write_frames(tmp_path / "f", n=6)
+    with open_stack(folder) as stack:
+        ann = open_annotations(stack)
+        ann.document(0).add_shape(Shape("a", _square(5, 5, 10), group_id=1))
+        ann.document(0).add_shape(Shape("b", _square(30, 20, 8), group_id=2))
+        person = Shape("a", _square(20, 5, 10), group_id=1)
+        ann.document(4).add_shape(person)
+        job = propagate(
+            ann,
+            stack.frame,
+            0,
+            5,
+            tracker=lambda plan, frames: sam2_track_masks(
+                plan, frames, len(stack), _FakeVideoPredictor()
+            ),
+        )
+        result = run_job(job)
+        assert result.stopped == {1: 4, 2: 2}
+        a3 = [s for s in ann.document(3).shapes if s.group_id == 1]
+        assert len(a3) == 1 and a3[0].extra["machine"] == "propagate"
+        assert a3[0].bounds()[0] == pytest.approx(5 + 6, abs=0.5)  # moved 2 px a frame
+        assert [s.group_id for s in ann.document(1).shapes] == [1, 2]
+        assert [s.group_id for s in ann.document(2).shapes] == [1]  # object 2 was lost
+        assert [s.uid for s in ann.document(4).shapes] == [person.uid]

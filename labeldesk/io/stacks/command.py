@@ -8,7 +8,6 @@ They read the stack lazily, change the per-frame labelme JSON of its sidecar fol
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,22 +54,31 @@ class PropagateCommand:
         )
         parser.add_argument("--no-refine", action="store_true", help="optical flow only")
         parser.add_argument(
-            "--model", default=None, metavar="PATH", help="a SAM 2.1 checkpoint (video predictor)"
+            "--model",
+            default=None,
+            metavar="PATH",
+            help="a SAM 2.1 checkpoint: track with its video predictor instead of optical flow",
         )
+        parser.add_argument("--device", default="auto", help="for --model: auto, cpu, cuda...")
 
     def run(self, args: argparse.Namespace) -> int:
         from labeldesk.core.stack_jobs import propagate
         from labeldesk.io.stacks import open_stack
         from labeldesk.io.stacks.sidecar import open_annotations
 
+        tracker = None
         if args.model is not None:
-            print(
-                "labeldesk propagate: --model (SAM 2.1 video propagation) is not available in "
-                "this build yet; run without --model for the weight-free tracker",
-                file=sys.stderr,
-            )
-            return 2
+            # SAM 2.1's video predictor (labeldesk.models: torch, imported only here)
+            from labeldesk.models.stack_tracker import load_video_predictor, sam2_track_masks
+
+            predictor = load_video_predictor(args.model, args.device)
         with open_stack(args.src) as stack:
+            if args.model is not None:
+                count = len(stack)
+
+                def tracker(plan, frames):  # type: ignore[no-untyped-def]
+                    return sam2_track_masks(plan, frames, count, predictor)
+
             stop = len(stack) - 1 if args.stop is None else args.stop
             for name, v in (("--from", args.start), ("--to", stop)):
                 if not 0 <= v < len(stack):
@@ -85,7 +93,13 @@ class PropagateCommand:
             if not len(ann.document(args.start)):
                 raise LabeldeskError(f"{args.src}: frame {args.start} has no objects to carry")
             job = propagate(
-                ann, stack.frame, args.start, stop, indices=indices, refine=not args.no_refine
+                ann,
+                stack.frame,
+                args.start,
+                stop,
+                indices=indices,
+                refine=not args.no_refine,
+                tracker=tracker,
             )
             result = _drive("propagate", job)
             saved = ann.save_all()
