@@ -62,6 +62,7 @@ class ReviewController(QObject):
         self._timer.timeout.connect(self.refresh_image)
         self.panel.take_theirs.connect(self.take_theirs)
         self.panel.keep_mine.connect(self.keep_mine)
+        self.panel.picked.connect(self.show_difference)
         window.session.loaded.connect(self._on_loaded)
         self._add_actions()
         self._lifetime = stop_on_close(window, self.stop)
@@ -228,6 +229,8 @@ class ReviewController(QObject):
         if doc is None or review.result.name != json_path_for(self.window.session.item.path).name:
             return
         self.current, self._state = review, state
+        if self.comparison is not None and review.result.name in self.comparison.images:
+            self.comparison.images[review.result.name] = review.result  # the live scores
         dismissed = self._dismissed.get(review.result.name, set())
         self.diffs = [d for d in differences(review.result) if key_of(d) not in dismissed]
         self.window.canvas.set_overlay(OVERLAY, review.rgba, review.x0, review.y0)
@@ -239,6 +242,15 @@ class ReviewController(QObject):
         """The review shown is of the document as it is now (no edit since)."""
         doc = self.window.session.doc
         return self.current is not None and doc is not None and doc.state() == self._state
+
+    def show_difference(self, diff: dict) -> None:
+        """Centre the canvas on my object of the difference (when I have one)."""
+        doc = self.window.session.doc
+        if doc is None or not diff["mine"] or not self.is_current():
+            return
+        index = diff["mine"]["shapes"][0]
+        if 0 <= index < len(doc.shapes):
+            self.window.canvas.center_on_object(doc.shapes[index].uid)
 
     # -- decisions ----------------------------------------------------------------------------------
     def take_theirs(self, diff: dict) -> bool:

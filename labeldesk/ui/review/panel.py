@@ -67,6 +67,7 @@ class ReviewPanel(QWidget):
 
     take_theirs = Signal(object)
     keep_mine = Signal(object)
+    picked = Signal(object)  # the difference selected in the list
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,7 +85,7 @@ class ReviewPanel(QWidget):
         self.keep_button = QPushButton("Keep Mine", self)
         self.take_button.clicked.connect(lambda: self._emit(self.take_theirs))
         self.keep_button.clicked.connect(lambda: self._emit(self.keep_mine))
-        self.list.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self.list.currentRowChanged.connect(self._on_row)
         self.legend = QLabel(
             f"<span style='color:rgb{ONLY_MINE}'>■</span> only mine "
             f"<span style='color:rgb{ONLY_THEIRS}'>■</span> only theirs "
@@ -143,6 +144,12 @@ class ReviewPanel(QWidget):
         diff = self.selected()
         if diff is not None:
             signal.emit(diff)
+
+    def _on_row(self, _row: int) -> None:
+        self._update_buttons()
+        diff = self.selected()
+        if diff is not None:
+            self.picked.emit(diff)
 
     def _update_buttons(self) -> None:
         has = self.selected() is not None
