@@ -363,3 +363,20 @@ def test_distances_at_equals_the_whole_transform(monkeypatch) -> None:
         np.testing.assert_allclose(got_a, want, rtol=1e-6)
         np.testing.assert_allclose(got_b, exact_edt(where, spacing=sp)[feat], rtol=1e-6)
     assert calls  # the box-by-box path ran
+
+
+def test_low_threshold_matching_without_scipy_equals_with(monkeypatch) -> None:
+    rng = np.random.default_rng(21)
+    ref = np.zeros((60, 80), np.int32)
+    test = np.zeros_like(ref)
+    for k in range(1, 7):
+        x, y = (int(v) for v in rng.integers(0, 60, 2))
+        square(ref, k, x, y % 45, 12, 12)
+        square(test, k, x + int(rng.integers(-5, 6)), y % 45 + int(rng.integers(-5, 6)), 11, 13)
+    classes = {k: 1 + k % 2 for k in range(1, 7)}
+    with_scipy = match_instances(ref, test, classes, classes, threshold=0.2)
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # import fails: our Hungarian
+    without = match_instances(ref, test, classes, classes, threshold=0.2)
+    assert with_scipy == without and with_scipy.matches
