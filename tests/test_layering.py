@@ -16,10 +16,7 @@ for pkg in (labeldesk.core, labeldesk.io, labeldesk.algorithms):
     for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         importlib.import_module(mod.name)
 for name in ("labeldesk.models.sam", "labeldesk.models.sam2", "labeldesk.models.seg"):
-    try:
-        importlib.import_module(name)
-    except ModuleNotFoundError:
-        pass
+    importlib.import_module(name)  # the packages import torch lazily: it must not appear
 bad = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "torch", "qtawesome", "pyqtgraph"))
 print(",".join(bad))
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -38,15 +38,11 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.jobs import Job, Progress
-from labeldesk.io.export import (
-    ExportOptions,
-    Report,
-    export_dataset,
-    labels_from_names,
-    read_labels,
-)
 from labeldesk.ui.actions import ActionSpec
 from labeldesk.ui.workers import Worker, WorkerHost
+
+if TYPE_CHECKING:  # labeldesk.io.export (with COCO) is imported when an export starts
+    from labeldesk.io.export import ExportOptions, Report
 
 FORMATS = (
     ("PASCAL VOC (segmentation masks)", "voc"),
@@ -65,6 +61,8 @@ def export_job(
     export in this thread only (``workers=1``): worker processes there need
     ``multiprocessing.freeze_support()`` in the entry point.
     """
+    from labeldesk.io.export import export_dataset
+
     workers = 1 if getattr(sys, "frozen", False) else None
     task = export_dataset(fmt, src, out, options, overwrite=overwrite, workers=workers)
     yield Progress(0, None, "starting")
@@ -215,6 +213,8 @@ class ExportDialog(QDialog):
 
     def options(self) -> ExportOptions:
         """The options the form describes; raises LabeldeskError for a bad labels file."""
+        from labeldesk.io.export import ExportOptions, labels_from_names, read_labels
+
         if self.labels.text().strip():
             labels = read_labels(self.labels.text().strip())
         else:

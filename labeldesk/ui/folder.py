@@ -25,6 +25,17 @@ from labeldesk.io.images import is_image_file
 UNLABELED, LABELED, EMPTY, BAD = "unlabeled", "labeled", "empty", "bad"
 
 
+def mtime(path: str | os.PathLike[str] | None) -> float | None:
+    """The file's modification time in seconds (from the nanosecond stamp, so two writes in
+    the same second differ), or None when there is no path or no file."""
+    if path is None:
+        return None
+    try:
+        return os.stat(path).st_mtime_ns / 1e9
+    except OSError:
+        return None
+
+
 def json_path_for(image: str | os.PathLike[str]) -> Path:
     """The labelme JSON that annotates ``image``: same folder, same stem, ``.json``."""
     return Path(image).with_suffix(".json")

@@ -36,6 +36,7 @@ from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.io import atomic_write_text, document_from_dict, document_to_dict
 from labeldesk.io.labelme import snapshot as snapshot_document
+from labeldesk.ui.folder import mtime as _mtime
 
 
 @dataclass
@@ -60,13 +61,6 @@ class JournalEntry:
     def disk_changed(self) -> bool:
         """True when the JSON on disk changed after the journaled document was loaded."""
         return _mtime(self.json_path) != self.disk_mtime
-
-
-def _mtime(path: Path) -> float | None:
-    try:
-        return os.stat(path).st_mtime_ns / 1e9
-    except OSError:
-        return None
 
 
 class Journal:

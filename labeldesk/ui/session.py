@@ -45,6 +45,7 @@ from labeldesk.ui.folder import (
     resolve_open_target,
     scan_folder,
 )
+from labeldesk.ui.folder import mtime as _mtime
 from labeldesk.ui.journal import Journal, JournalEntry
 from labeldesk.ui.navigator import Navigator
 from labeldesk.ui.placeholder import placeholder_item
@@ -61,13 +62,6 @@ from labeldesk.ui.workers.images import ImageWorker, LoadedImage
 
 JOURNAL_DELAY_MS = 1500  # unsaved edits reach the crash journal at most this late
 _task_ids = itertools.count(1)
-
-
-def _mtime(path: Path | None) -> float | None:
-    try:
-        return os.stat(path).st_mtime_ns / 1e9 if path is not None else None
-    except OSError:
-        return None
 
 
 class Session(QObject):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from labeldesk.io import to_display
 from labeldesk.io.damaged import load_image_checked
 from labeldesk.ui.canvas.pyramid import coarse_levels
 from labeldesk.ui.folder import json_path_for, load_document
+from labeldesk.ui.folder import mtime as _mtime
 from labeldesk.ui.workers.base import Worker
 
 
@@ -50,13 +50,6 @@ class LoadedImage:
     def fresh(self) -> bool:
         """True while the JSON on disk is the one ``document`` was read from."""
         return _mtime(json_path_for(self.path)) == self.json_mtime
-
-
-def _mtime(path: Path) -> float | None:
-    try:
-        return os.stat(path).st_mtime_ns / 1e9
-    except OSError:
-        return None
 
 
 def read_image(path: Path, max_pixels: int | None = None) -> LoadedImage:
