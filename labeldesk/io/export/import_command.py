@@ -17,6 +17,9 @@ class ImportCommand:
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
+        from labeldesk.io.stacks.command import add_stack_imports
+
+        add_stack_imports(sub)  # davis, nifti: into the labels of a video or volume
         coco = sub.add_parser("coco", help="COCO instances file (polygons and RLE)")
         coco.add_argument("annotations", metavar="ANNOTATIONS.json")
         coco.add_argument("images_dir", metavar="IMAGES_DIR", help="folder the file_names are in")
@@ -35,6 +38,10 @@ class ImportCommand:
             p.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
 
     def run(self, args: argparse.Namespace) -> int:
+        from labeldesk.io.stacks.command import STACK_IMPORTS, run_stack_import
+
+        if args.format in STACK_IMPORTS:
+            return run_stack_import(args)
         from labeldesk.io.export.importers import import_coco
         from labeldesk.io.export.voc_import import import_voc
 

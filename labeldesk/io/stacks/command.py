@@ -183,5 +183,38 @@ def run_stack_export(args: argparse.Namespace) -> int:
     return 0
 
 
+STACK_IMPORTS = ("davis", "nifti")
+
+
+def add_stack_imports(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``davis`` and ``nifti`` to ``labeldesk import`` (into a stack's sidecar folder)."""
+    davis = sub.add_parser("davis", help="DAVIS palette PNGs (object ids) into a stack's labels")
+    davis.add_argument("src", metavar="STACK", help="the video or volume the PNGs belong to")
+    davis.add_argument("source", metavar="PNG_DIR")
+    davis.add_argument("--label", default="object", help="class when no objects.json is there")
+    nifti = sub.add_parser("nifti", help="a NIfTI label map into a volume's labels")
+    nifti.add_argument("src", metavar="STACK", help="the volume (NIfTI, DICOM folder, TIFF)")
+    nifti.add_argument("source", metavar="LABELS.nii.gz")
+    for p in (davis, nifti):
+        p.add_argument("--overwrite", action="store_true", help="replace objects already there")
+
+
+def run_stack_import(args: argparse.Namespace) -> int:
+    from labeldesk.io.stacks import imports, open_stack
+
+    with open_stack(args.src, read_ahead=0) as stack:
+        if args.format == "davis":
+            job = imports.import_davis(
+                stack, Path(args.source), label=args.label, overwrite=args.overwrite
+            )
+        else:
+            job = imports.import_nifti_labels(stack, Path(args.source), overwrite=args.overwrite)
+        done = 0
+        for p in job:
+            done = int(p.done)
+    print(f"labeldesk import {args.format}: {done} frames -> {args.src} labels")
+    return 0
+
+
 PROPAGATE = PropagateCommand()
 INTERPOLATE = InterpolateCommand()
