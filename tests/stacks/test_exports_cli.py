@@ -100,6 +100,14 @@ def test_video_propagate_cli_and_exports(tmp_path: Path) -> None:
         doc = read_labelme(out / f"{i:06d}.json")  # check_image=True: the PNG is there
         assert doc.image_path == f"{i:06d}.png"
         assert load_image(out / doc.image_path).shape == (96, 128, 3)
+    # the exported frames feed the existing per-image exporters (VOC, COCO)
+    coco = tmp_path / "coco"
+    assert main(["export", "coco", str(out), str(coco), "--labels", "blob,tag", "--noviz"]) == 0
+    data = json.loads((coco / "annotations.json").read_text())
+    assert len(data["images"]) == 6 and len(data["annotations"]) == 7  # 6 blobs + 1 tag
+    voc = tmp_path / "voc"
+    assert main(["export", "voc", str(out), str(voc), "--labels", "blob,tag", "--noviz"]) == 0
+    assert len(list((voc / "SegmentationClass").glob("*.png"))) == 6
     # DAVIS: ids stable across frames; MOT rows per track
     davis = tmp_path / "davis"
     assert main(["export", "davis", str(path), str(davis)]) == 0
