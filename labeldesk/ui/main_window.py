@@ -68,8 +68,8 @@ class MainWindow(QMainWindow):
         box = QVBoxLayout(central)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
-        box.addWidget(self.message_bar)
         box.addWidget(self.canvas, 1)
+        self.message_bar.overlay_on(self.canvas)  # over the canvas: showing it moves nothing
         self.setCentralWidget(central)
         self.layers, self.classes, self.files = (
             LayersPanel(self),
@@ -342,6 +342,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text, 4000)
         else:
             self.message_bar.show_message(text, level, actions)
+            item = self.session.item
+            self.message_bar.context = item.path if item is not None else None
 
     # -- views follow the session ------------------------------------------------------------------
     def _on_loaded(self) -> None:
@@ -350,6 +352,7 @@ class MainWindow(QMainWindow):
         tool = self.canvas.tool()
         if tool is not None:
             tool.cancel()
+        self.message_bar.hide_if_about_other(item.path)  # a message about the previous image
         self.ctx.document = doc
         self.canvas.set_image(item.display, item.levels)  # coarse levels built in the worker
         self.canvas.set_document(doc, s.selection)

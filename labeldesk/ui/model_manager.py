@@ -248,11 +248,19 @@ class ModelManagerDialog(QDialog):
             self.load_requested.emit(str(e.file))
             self.accept()
 
+    def start_folder(self) -> str:
+        """The folder "Load from file…" opens in: the models folder, or its nearest existing
+        parent (a missing folder would be typed into the file name field as "models")."""
+        folder = Path(self.models_dir)
+        while not folder.is_dir() and folder != folder.parent:
+            folder = folder.parent
+        return str(folder) + os.sep
+
     def load_from_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Load a model",
-            str(self.models_dir),
+            self.start_folder(),
             "Checkpoints (*.pth *.pt);;labeldesk models (*.json)",
         )
         if path:

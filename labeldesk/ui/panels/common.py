@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
@@ -36,6 +36,11 @@ class MessageBar(QFrame):
     ``show_message(text, level, actions)``: ``level`` is ``"info"``, ``"warning"`` or
     ``"error"``; ``actions`` are ``(button text, callback)`` pairs; any button closes the
     bar. Info messages without actions hide themselves after a few seconds.
+
+    :meth:`overlay_on` floats it over the top of a widget (the canvas) instead of taking room
+    in a layout, so showing it never moves the canvas under the cursor. ``context`` is what
+    the message is about (the image shown then); the window hides a message about another
+    image when it moves on.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -58,7 +63,36 @@ class MessageBar(QFrame):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
+        self.context: object = None
+        self._host: QWidget | None = None
         self.hide()
+
+    def overlay_on(self, host: QWidget) -> None:
+        """Float over the top edge of ``host`` (full width), following its resizes."""
+        self.setParent(host)
+        self._host = host
+        self.setAutoFillBackground(True)
+        host.installEventFilter(self)
+        self._place()
+
+    def _place(self) -> None:
+        host = self._host
+        if host is None:
+            return
+        width = host.width()
+        height = self._layout.totalHeightForWidth(width)
+        self.setGeometry(0, 0, width, max(height, self.sizeHint().height()))
+        self.raise_()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def hide_if_about_other(self, context: object) -> None:
+        """Hide a message without buttons that was about something else than ``context``."""
+        if self.isVisible() and not self._buttons and self.context not in (None, context):
+            self.hide()
 
     def text(self) -> str:
         return self._label.text()
@@ -88,3 +122,4 @@ class MessageBar(QFrame):
         if level == "info" and not actions:
             self._timer.start(6000)
         self.show()
+        self._place()

@@ -1,0 +1,47 @@
+"""Issue 11, item 5 through the window: the banner, the model file dialog, 1x1 images..."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.gui.conftest import wait_loaded
+from tests.gui.test_window_files import make_folder
+
+
+def test_banner_floats_over_the_canvas_and_leaves_with_its_image(make_window, tmp_path, qtbot):
+    make_folder(tmp_path / "f", 2)
+    w = make_window(tmp_path / "f")
+    before = w.canvas.geometry()
+    w.show_message("img0.json: something is wrong with this one", "error")
+    qtbot.wait(20)
+    assert w.message_bar.isVisible()
+    assert w.canvas.geometry() == before  # nothing moved under the cursor
+    assert w.message_bar.parent() is w.canvas and w.message_bar.y() == 0
+    assert w.message_bar.width() == w.canvas.width()
+    w.go(+1)
+    wait_loaded(qtbot, w, "img1.png")
+    assert not w.message_bar.isVisible()  # it was about img0
+    # a message with a button (a choice to make) stays
+    w.show_message("choose", "warning", [("OK", lambda: None)])
+    w.go(-1)
+    wait_loaded(qtbot, w, "img0.png")
+    assert w.message_bar.isVisible() and w.message_bar.text() == "choose"
+
+
+def test_load_from_file_opens_in_an_existing_folder(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from labeldesk.ui.model_manager import ModelManagerDialog
+
+    seen: list[str] = []
+
+    def fake(parent, title, folder, filters):
+        seen.append(folder)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(fake))
+    dlg = ModelManagerDialog(tmp_path / "not-made-yet" / "models", catalogue=[])
+    qtbot.addWidget(dlg)
+    dlg.load_from_file()
+    assert seen == [str(tmp_path) + os.sep]  # a folder, so no "models" in the name field
