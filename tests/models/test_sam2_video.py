@@ -215,3 +215,18 @@ def test_cancel_reset_object_and_errors() -> None:
         vp.add_points(st, 6, 1, points=[[1, 1]], labels=[1])
     with pytest.raises(ModelError, match="frame 0: expected an"):
         vp.init_state([np.zeros((4, 4), np.uint8)])
+
+
+def test_dropped_memories_are_recomputed_exactly(run: dict[str, Any]) -> None:
+    """memory_window=1 keeps only the last two frames' memory features; the ones the memory
+    bank needs again are recomputed from the stored masks, and case a still matches."""
+    exp = run["expected"]
+    model = run["predictor"].model
+    vp = Sam2VideoPredictor(model, memory_window=1)
+    st = vp.init_state(np.load(SHARED / "video_frames_decoded_6x200x300.npy"))
+    vp.add_points(st, 0, 1, points=[[90, 100]], labels=[1])
+    got = _propagate(vp, st)
+    close(got["video_res_masks"], exp["a/video_res_masks"], LOGIT_TOL)
+    close(got["obj_ptr"], exp["a/obj_ptr"], SCALAR_TOL)
+    kept = {t for t, out in st.objects[1].non_cond.items() if out.memory is not None}
+    assert kept == {4, 5}

@@ -41,6 +41,7 @@ class FrameOutput:
     num_memory_tokens: int = 0
     num_pointer_tokens: int = 0
     head: HeadOutput | None = None
+    from_prompt: bool = False  # memory made from the binarised mask (prompted frames)
 
 
 @dataclass
@@ -105,6 +106,10 @@ class Sam2VideoPredictor:
         add_all_frames_to_correct_as_cond: store correction prompts on tracked frames as
             conditioning frames (official default False: the correction is then discarded by
             the next propagation over that frame).
+        memory_window: during propagation, the memory features of tracked frames further
+            than this behind the current frame are dropped (masks and pointers are kept); a
+            dropped memory that is needed again is recomputed exactly from the stored mask.
+            Default: num_maskmem - 1 (6), the frames the memory bank can use.
     """
 
     def __init__(
@@ -113,8 +118,11 @@ class Sam2VideoPredictor:
         *,
         feature_budget_bytes: int = 512 << 20,
         add_all_frames_to_correct_as_cond: bool = False,
+        memory_window: int | None = None,
     ) -> None:
         self.model = model.eval()
+        window = model.config.num_maskmem - 1 if memory_window is None else memory_window
+        self.memory_window = max(0, int(window))
         self.feature_budget_bytes = feature_budget_bytes
         self.add_all_frames_to_correct_as_cond = add_all_frames_to_correct_as_cond
         self.keep_attention_inputs = False
@@ -303,8 +311,23 @@ class Sam2VideoPredictor:
                     feats.level2, head.high_res, head.object_score, points is not None
                 )
         return FrameOutput(
-            head.low_res, head.obj_ptr, head.object_score, memory, n_mem, n_ptr, head
-        )
+            head.low_res, head.obj_ptr, head.object_score, memory, n_mem, n_ptr, head,
+            from_prompt=points is not None or mask is not None,
+        )  # fmt: skip
+
+    def _memory_of(self, state: VideoState, frame: int, out: FrameOutput) -> torch.Tensor:
+        """The stored memory of ``out`` (frame ``frame``), or recomputed (not stored again)
+        when it was dropped: the same mask, score and features give the same bf16 values."""
+        if out.memory is not None:
+            return out.memory
+        feats = self.features(state, frame)
+        s = self.model.image_size
+        with torch.inference_mode():
+            high = F.interpolate(out.low_res, size=(s, s), mode="bilinear", align_corners=False)
+            memory, _ = self.model.encode_memory(
+                feats.level2, high, out.object_score, out.from_prompt
+            )
+        return memory
 
     def _memory_pos(self, feats: ImageFeatures) -> torch.Tensor:
         e = feats.level2.shape[-1]
@@ -321,14 +344,15 @@ class Sam2VideoPredictor:
         tpos = model.maskmem_tpos_enc.view(cfg.num_maskmem, 1, -1)
         mems: list[torch.Tensor] = []
         poss: list[torch.Tensor] = []
-        entries = [(cfg.num_maskmem - 1, out) for out in obj.cond.values()]
+        entries = [(cfg.num_maskmem - 1, t, out) for t, out in obj.cond.items()]
         for t_rel in range(cfg.num_maskmem - 1, 0, -1):
-            prev = obj.non_cond.get(frame + t_rel if reverse else frame - t_rel)
+            t = frame + t_rel if reverse else frame - t_rel
+            prev = obj.non_cond.get(t)
             if prev is not None:
-                entries.append((t_rel - 1, prev))
-        for index, out in entries:
-            assert out.memory is not None
-            mems.append(out.memory.float().flatten(2).transpose(1, 2))
+                entries.append((t_rel - 1, t, prev))
+        for index, t, out in entries:
+            memory = self._memory_of(state, t, out)
+            mems.append(memory.float().flatten(2).transpose(1, 2))
             poss.append(pos + tpos[index])
         n_spatial = sum(m.shape[1] for m in mems)
         max_ptr = min(state.num_frames, cfg.max_obj_ptrs_in_encoder)
@@ -424,6 +448,11 @@ class Sam2VideoPredictor:
                 if out is None:
                     tracked = self._track(state, obj, frame, False, None, None, reverse, True, None)
                     obj.non_cond[frame] = out = tracked
+                behind = obj.non_cond.get(
+                    frame + self.memory_window + 1 if reverse else frame - self.memory_window - 1
+                )
+                if behind is not None:
+                    behind.memory = None  # bounded storage; recomputed if needed again
                 obj.tracked[frame] = reverse
                 result[obj_id] = self._video_res(out.low_res, state)
             yield frame, result
