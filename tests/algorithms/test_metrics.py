@@ -380,3 +380,17 @@ def test_low_threshold_matching_without_scipy_equals_with(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # import fails: our Hungarian
     without = match_instances(ref, test, classes, classes, threshold=0.2)
     assert with_scipy == without and with_scipy.matches
+
+
+@pytest.mark.parametrize("spacing", [None, (2.5, 0.7, 0.7), (1.0, 2.0, 3.0)])
+def test_distances_at_in_3d_equal_brute_force(spacing) -> None:
+    """3-D with square pixels goes slice by slice (OpenCV) then across slices at the points."""
+    rng = np.random.default_rng(31)
+    feat = rng.random((9, 14, 12)) < 0.02
+    feat[4, 7, 6] = True
+    where = rng.random(feat.shape) < 0.2
+    sp = spacing or (1.0, 1.0, 1.0)
+    np.testing.assert_allclose(
+        distances_at(feat, where, spacing=spacing), brute_edt(feat, sp)[where], rtol=1e-6
+    )
+    np.testing.assert_allclose(distance_to(feat, spacing=spacing), brute_edt(feat, sp), rtol=1e-6)
