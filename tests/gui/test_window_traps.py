@@ -45,3 +45,22 @@ def test_load_from_file_opens_in_an_existing_folder(qtbot, tmp_path: Path, monke
     qtbot.addWidget(dlg)
     dlg.load_from_file()
     assert seen == [str(tmp_path) + os.sep]  # a folder, so no "models" in the name field
+
+
+def test_polygon_on_a_1x1_image_says_why_it_cannot_be_drawn(make_window, tmp_path, qtbot):
+    import numpy as np
+    from PIL import Image
+    from PySide6.QtCore import Qt
+
+    from tests.gui.test_window_keyboard import click_image, key
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(folder / "dot.png")
+    w = make_window(folder)
+    key(w, Qt.Key.Key_P)
+    for x, y in [(0.2, 0.2), (0.8, 0.3), (0.5, 0.9)]:
+        click_image(qtbot, w, x, y)
+    key(w, Qt.Key.Key_Return)
+    assert len(w.session.doc) == 0
+    assert "1x1 pixels" in w.statusBar().currentMessage()

@@ -114,6 +114,16 @@ class _MultiPointTool(_DrawTool):
     def finish(self) -> Shape | None:
         """Add the object from the points clicked so far (a message if there are too few)."""
         if len(self._pts) < self.min_points:
+            size = self.ctx.image_size()
+            if size is not None and min(size) < 2 and self._pts:
+                # clicks are clamped into the image: on a 1-pixel-wide image they coincide
+                self.ctx.message(
+                    f"the image is {size[0]}x{size[1]} pixels: every click lands on the same "
+                    f"pixel, so a {self.shape_type} cannot be drawn (use the point tool)"
+                )
+                self._pts = []
+                self.notify()
+                return None
             self.ctx.message(f"a {self.shape_type} needs at least {self.min_points} points")
             return None
         pts = np.array(self._pts)
