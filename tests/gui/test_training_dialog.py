@@ -168,3 +168,58 @@ def test_bad_data_gives_messages_not_tracebacks(make_window, qtbot, tmp_path, st
     window2.actions[SORT_ID].trigger()
     assert not window2.actions[SORT_ID].isChecked()
     assert "No trained model in this folder yet" in window2.message_bar.text()
+
+
+def test_dialog_trains_for_a_time_budget_with_an_estimate(
+    make_window, qtbot, tmp_path, stop_all
+) -> None:
+    from labeldesk.models.seg.budget import default_seconds, likely_device
+
+    folder = write_folder(tmp_path / "data", labeled=6)
+    window, ctl = open_window(make_window, qtbot, folder, 6)
+    stop_all(ctl)
+    window.actions[TRAIN_ID].trigger()
+    d = ctl.dialog
+    dev = likely_device("auto")
+    assert d.budget.value() == int(default_seconds(dev)) and not d.by_steps.isChecked()
+    if dev == "cpu":  # this machine kind: the note says so and why the settings are small
+        assert "about 63 s" in d.estimate.text() and "No GPU found" in d.estimate.text()
+    d.steps.setValue(5000)  # touching the steps means training by steps
+    assert d.by_steps.isChecked() and not d.budget.isEnabled()
+    assert "about 63 s" not in d.estimate.text()
+    d.by_steps.setChecked(False)
+    d.budget.setValue(5)
+    assert d.budget.isEnabled() and "about 5 s" in d.estimate.text()
+    statuses: list[str] = []
+    qtbot.mouseClick(d.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: statuses.append(d.status.text()) or not ctl.is_training(), timeout=60000
+    )
+    out = ctl.outcome
+    assert out is not None, d.status.text()
+    assert out.stopped == "time" and out.seconds >= 5
+    assert any("ETA" in s and "of about" in s for s in statuses)
+    assert "time budget spent" in d.result.text() and out.metrics  # validated before saving
+    meta = json.loads(out.sidecar.read_text())
+    assert meta["training"]["max_seconds"] == 5 and meta["training"]["stopped"] == "time"
+
+
+def test_dialog_fits_the_pixel_classifier(make_window, qtbot, tmp_path, stop_all) -> None:
+    folder = write_folder(tmp_path / "data", labeled=4)
+    window, ctl = open_window(make_window, qtbot, folder, 4)
+    stop_all(ctl)
+    window.actions[TRAIN_ID].trigger()
+    d = ctl.dialog
+    d.arch.setCurrentIndex(d.arch.findData("forest"))
+    assert "a few seconds" in d.estimate.text()
+    qtbot.mouseClick(d.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not ctl.is_training(), timeout=60000)
+    out = ctl.outcome
+    assert out is not None and out.stopped == "forest" and out.weights.suffix == ".npz"
+    meta = json.loads(out.sidecar.read_text())
+    assert meta["architecture"]["arch"] == "forest" and sorted(meta["classes"]) == sorted(
+        CLASS_NAMES
+    )
+    # shapes, not textures, tell these synthetic classes apart: only the path is checked here
+    assert "pixel classifier fitted" in d.result.text() and 0 <= out.metrics["mean_iou"] <= 1
+    assert no_message_box()

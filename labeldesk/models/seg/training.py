@@ -357,7 +357,7 @@ def train(
             if cancelled() or finishing():
                 stopped, step = "cancelled" if cancelled() else "stopped", step - 1
                 break
-            if budget is not None and time.perf_counter() - start >= budget:
+            if budget is not None and step > 1 and time.perf_counter() - start >= budget:
                 stopped, step = "time", step - 1
                 break
             imgs, labs, bnds = crops.batch(cfg.batch_size)

@@ -89,10 +89,11 @@ class TrainingController(QObject, RankingMixin):
         problem = ""
         if folder is None:
             problem = "Open a folder of images first."
-        elif n < 2:
+        elif n < 1 or (n < 2 and self.dialog.arch.currentData() != "forest"):
             problem = (
                 f"Training needs at least 2 labeled images (one is held out to measure the "
-                f"model); {folder.name} has {n}. Label some more images first."
+                f"model); {folder.name} has {n}. Label some more images first"
+                + (" (the pixel classifier needs one)." if n == 0 else ".")
             )
         elif not classes:
             problem = "None of the labeled images has objects of a class; label some objects."
@@ -126,6 +127,7 @@ class TrainingController(QObject, RankingMixin):
                 d.arch.currentIndexChanged,
             ):
                 signal.connect(lambda *_: self.update_estimate())
+            d.arch.currentIndexChanged.connect(lambda *_: self.refresh_summary())
             self.update_estimate()
         self.refresh_summary()
         self.dialog.show()
@@ -191,6 +193,8 @@ class TrainingController(QObject, RankingMixin):
             "threads": gui_threads(),
             **self.config,
         }
+        if arch["arch"] == "forest":  # no network settings apply to it
+            config["arch"] = arch
         if d.by_steps.isChecked():
             config["max_steps"] = d.steps.value()
             config["val_every"] = min(int(config.get("val_every", 100)), config["max_steps"])
@@ -214,6 +218,12 @@ class TrainingController(QObject, RankingMixin):
             )
         except Exception:  # a bad override in self.config: training will say what is wrong
             d.estimate.setText("")
+            return
+        if d.arch.currentData() == "forest":
+            d.estimate.setText(
+                "Estimate: a few seconds (features and a random forest, on the CPU; "
+                "polygons and brush strokes both count)."
+            )
             return
         where = {"cuda": "on the GPU", "mps": "on the Apple GPU"}.get(
             dev, f"on the CPU with {gui_threads()} thread(s)"
@@ -299,6 +309,7 @@ class TrainingController(QObject, RankingMixin):
             "early_stopping": "stopped early: validation IoU stopped improving",
             "stopped": "stopped by you",
             "time": "time budget spent",
+            "forest": "pixel classifier fitted",
         }.get(out.stopped, out.stopped)
         m = out.metrics
         scores = ", ".join(
@@ -307,6 +318,8 @@ class TrainingController(QObject, RankingMixin):
             if k != "background" and v is not None
         )
         summary = f"Trained in {out.seconds:.0f} s ({out.steps} steps, {why}) on {out.train_images} image(s); "
+        if out.stopped == "forest":
+            summary = f"Trained in {out.seconds:.1f} s ({why}) on {out.train_images + out.val_images} image(s); "
         if m:
             summary += (
                 f"held-out IoU {scores or '-'} (mean {m.get('mean_iou', 0):.3f}, Dice "

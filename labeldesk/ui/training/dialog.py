@@ -34,6 +34,7 @@ class TrainingDialog(QDialog):
         self.arch = QComboBox(self)
         self.arch.addItem("U-Net (fast)", "unet")
         self.arch.addItem("DeepLabv3+ (stronger)", "deeplab")
+        self.arch.addItem("Pixel classifier (random forest, seconds)", "forest")
         self.budget = QSpinBox(self)
         self.budget.setRange(5, 24 * 3600)
         self.budget.setSingleStep(30)

@@ -11,7 +11,9 @@ Run it with a :class:`~labeldesk.ui.workers.base.WorkerHost`::
     host.submit("rank", model_path, paths, classes, key="rank", on_result=on_ranking)
 
 Torch is imported in the worker thread, on the first job, never at import of this module.
-The job yields ``(fraction, text)`` after every step, so the host's cancel check runs between
+A job whose config says ``{"arch": {"arch": "forest"}}`` fits the pixel classifier instead
+(:mod:`labeldesk.models.seg.forest_train`; seconds, no torch) and saves ``.npz`` + ``.json``.
+The job yields a :class:`~labeldesk.core.jobs.Progress` after every step, so the host's cancel check runs between
 steps; the same check is passed to the training loop, which also looks at it between the
 held-out images of a validation. Stop & Save is the loop's ``finish``: it stops before the
 next step and validates once more when steps were taken since the last validation. Errors (too few labeled images, a single class, a model whose
@@ -29,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import Progress
 from labeldesk.ui.workers.base import Cancelled, Worker
 
 
@@ -99,16 +102,18 @@ class TrainingWorker(Worker):
             return True
         return False
 
-    def train(self, job: TrainJob) -> Generator[tuple[float, str], None, TrainOutcome]:
+    def train(self, job: TrainJob) -> Generator[Progress, None, TrainOutcome]:
         self.steps_done = 0
         rid = self._current.id if self._current is not None else 0
-        yield 0.0, f"reading the labeled images of {job.folder.name}"
+        if (job.config.get("arch") or {}).get("arch") == "forest":
+            return (yield from self._train_forest(job, rid))
+        yield Progress.at(0.0, f"reading the labeled images of {job.folder.name}")
         from labeldesk.models import seg
 
         samples, notes = seg.samples_from_folder(job.folder, job.classes)
         for note in notes:
             self.event.emit(rid, seg.TrainEvent("note", message=note))
-        yield 0.0, "preparing"
+        yield Progress.at(0.0, "preparing")
         gen = seg.train(
             samples,
             job.classes,
@@ -130,16 +135,18 @@ class TrainingWorker(Worker):
                 self.event.emit(rid, ev)
                 total = max(ev.total_steps, 1)
                 if ev.budget:  # training by time: the bar follows the clock
-                    yield min(1.0, ev.elapsed / ev.budget), f"step {ev.step} of about {total}"
+                    yield Progress.at(
+                        min(1.0, ev.elapsed / ev.budget), f"step {ev.step} of about {total}"
+                    )
                 else:
-                    yield ev.step / total, f"step {ev.step} of {total}"
+                    yield Progress.at(ev.step / total, f"step {ev.step} of {total}")
         finally:
             gen.close()
             with self._lock:
                 self._finish.discard(rid)
         if result.model is None:
             raise ModelError("training was stopped before its first step; nothing was saved")
-        yield 1.0, "saving the model"
+        yield Progress.at(1.0, "saving the model")
         weights, sidecar = seg.save_model(result.model, job.out)
         training = result.model.training
         return TrainOutcome(
@@ -153,6 +160,41 @@ class TrainingWorker(Worker):
             str(training.get("device", "")),
             int(training.get("train_images", 0)),
             int(training.get("val_images", 0)),
+            [*notes, *result.notes],
+        )
+
+    def _train_forest(self, job: TrainJob, rid: int) -> Generator[Progress, None, TrainOutcome]:
+        """The pixel classifier on the folder's polygons and strokes (see module docs)."""
+        from labeldesk.models import seg
+        from labeldesk.models.seg.forest import save_forest
+        from labeldesk.models.seg.forest_train import (
+            is_background,
+            samples_from_folder,
+            train_forest,
+        )
+
+        yield Progress.at(0.0, f"reading the labeled images of {job.folder.name}")
+        classes = [c for c in job.classes if not is_background(c)]
+        samples, notes = samples_from_folder(job.folder, classes)
+        for note in notes:
+            self.event.emit(rid, seg.TrainEvent("note", message=note))
+        yield Progress.at(0.1, "fitting the pixel classifier (seconds)")
+        result = train_forest(samples, classes, seed=job.seed)
+        for note in result.notes:
+            self.event.emit(rid, seg.TrainEvent("note", message=note))
+        yield Progress.at(1.0, "saving the model")
+        weights, sidecar = save_forest(result.model, job.out)
+        return TrainOutcome(
+            weights,
+            sidecar,
+            classes,
+            dict(result.metrics),
+            "forest",
+            0,
+            result.seconds,
+            "cpu",
+            len(result.train_names),
+            len(result.val_names),
             [*notes, *result.notes],
         )
 
