@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from PySide6.QtGui import QImage, QPainter, QTextDocument, QTextTable
 
 from labeldesk.cli import main
