@@ -122,3 +122,22 @@ def test_huge_image_coarse_levels_are_built_in_the_worker(make_window, tmp_path,
     for k, arr in item.levels.items():
         assert pyramid.stored(k) is arr  # handed over, not rebuilt on the GUI thread
     assert pyramid.stored(pyramid.first_stored).shape[1] == 10240 // 2**pyramid.first_stored
+
+
+def test_stale_temporaries_are_cleaned_when_the_image_is_opened(make_window, tmp_path, qtbot):
+    import subprocess
+    import sys
+
+    jsons = make_folder(tmp_path / "f", 2)
+    pid = int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    stale = jsons[1].parent / f".{jsons[1].name}.{pid}.0a0b0c.ldtmp"
+    stale.write_text("half a file from a save killed with kill -9")
+    w = make_window(tmp_path / "f")
+    w.go(+1)
+    wait_loaded(qtbot, w, "img1.png")
+    assert not stale.exists()

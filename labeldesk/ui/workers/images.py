@@ -11,6 +11,7 @@ from labeldesk.core.document import Document
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.jobs import Job, Progress
 from labeldesk.io import to_display
+from labeldesk.io.atomic import clean_stale_temporaries
 from labeldesk.io.damaged import load_image_checked
 from labeldesk.ui.canvas.pyramid import coarse_levels
 from labeldesk.ui.folder import json_path_for, load_document
@@ -58,6 +59,7 @@ def read_image(path: Path, max_pixels: int | None = None) -> LoadedImage:
     raw, damage = load_image_checked(path, **kwargs)
     display = np.ascontiguousarray(to_display(raw))
     mtime = _mtime(json_path_for(path))
+    clean_stale_temporaries(json_path_for(path))  # left by a save killed mid-write
     try:
         doc, error = load_document(path, raw.shape[0], raw.shape[1]), ""
     except LabeldeskError as exc:
