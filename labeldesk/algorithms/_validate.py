@@ -16,6 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from labeldesk.algorithms import imaging
+
 # (x0, y0, x1, y1), x1/y1 exclusive: a window into an image
 Window = tuple[int, int, int, int]
 
@@ -177,21 +179,12 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """An 8-bit version for OpenCV functions that need one.
-
-    uint8 passes through; uint16 and float are stretched linearly from their minimum to their
-    maximum (of the region given), so 12-bit or [0, 1] data keep their contrast.
-    """
-    if image.dtype == np.uint8:
-        return image
-    lo, hi = float(image.min()), float(image.max())
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    return cv2.convertScaleAbs(image.astype(np.float32), alpha=scale, beta=-lo * scale)
+    """An 8-bit version for OpenCV functions that need one: uint8 passes through; uint16 and
+    float are stretched from their minimum to their maximum (:mod:`.imaging`, ``"minmax"``),
+    so 12-bit or [0, 1] data keep their contrast."""
+    return imaging.to_uint8(image, "minmax")
 
 
 def to_rgb8(image: np.ndarray) -> np.ndarray:
     """8-bit, 3-channel, C-contiguous (what cv2.watershed and cv2.grabCut require)."""
-    img = to_uint8(image)
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
-    return np.ascontiguousarray(img)
+    return imaging.to_rgb8(image, "minmax")

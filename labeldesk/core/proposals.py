@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from labeldesk.algorithms.auto import auto_segment
+from labeldesk.algorithms.imaging import to_rgb8
 from labeldesk.core.convert import crop_mask, paste_crop, shape_from_crop
 from labeldesk.core.errors import ModelError
 from labeldesk.core.jobs import Job, Progress
@@ -79,11 +80,7 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
         raise ModelError(
             f"image must be (H, W), (H, W, 3) or (H, W, 4) uint8, got {arr.shape} {arr.dtype}"
         )
-    if arr.ndim == 2 or arr.shape[2] == 1:
-        return np.ascontiguousarray(
-            np.repeat(arr.reshape(arr.shape[0], arr.shape[1], 1), 3, axis=2)
-        )
-    return np.ascontiguousarray(arr[:, :, :3])
+    return to_rgb8(arr)
 
 
 # -- classical (no model) ------------------------------------------------------------------------

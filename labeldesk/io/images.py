@@ -27,6 +27,8 @@ from PIL import (  # noqa: F401  (the allowed plugins are imported so they are r
     WebPImagePlugin,
 )
 
+from labeldesk.algorithms.imaging import to_rgb8 as _to_rgb8
+from labeldesk.algorithms.imaging import to_uint8
 from labeldesk.core.errors import ImageReadError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
@@ -275,45 +277,20 @@ def load_image(
     return arr
 
 
-def display_range(
-    image: np.ndarray, *, low: float = 0.5, high: float = 99.5
-) -> tuple[float, float]:
-    """Percentile window for showing a 16-bit or float image (sampled for speed)."""
-    step = max(1, int(np.sqrt(image.shape[0] * image.shape[1] / 250_000)))
-    sample = image[::step, ::step]
-    sample = sample[np.isfinite(sample)] if sample.dtype.kind == "f" else sample
-    if sample.size == 0:
-        return 0.0, 1.0
-    lo, hi = np.percentile(sample, [low, high])
-    if hi <= lo:
-        lo, hi = float(sample.min()), float(sample.max())
-    return float(lo), float(hi if hi > lo else lo + 1)
-
-
 def to_display(image: np.ndarray, window: tuple[float, float] | None = None) -> np.ndarray:
-    """A uint8 copy for display: uint8 is returned as is; other depths are windowed.
+    """A uint8 copy for display: uint8 is returned as is; other depths are windowed by the
+    percentiles of :func:`~labeldesk.algorithms.imaging.display_range` (or ``window``).
 
     Alpha (the 4th channel) of an RGBA image is scaled to 0-255, never windowed.
     """
-    if image.dtype == np.uint8:
-        return image
-    color = image[..., :3] if image.ndim == 3 else image
-    lo, hi = window or display_range(color)
-    scaled = (color.astype(np.float32) - lo) * (255.0 / (hi - lo))
-    out = np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
-    if image.ndim == 3 and image.shape[2] == 4:
-        full = 65535.0 if image.dtype == np.uint16 else 1.0
-        alpha = np.clip(image[..., 3].astype(np.float32) * (255.0 / full), 0, 255).astype(np.uint8)
-        out = np.dstack([out, alpha])
-    return out
+    return to_uint8(image, window or "percentile", keep_alpha=True)
 
 
 def to_rgb8(image: np.ndarray) -> np.ndarray:
-    """``(H, W, 3)`` uint8 RGB for models and algorithms: gray is repeated, alpha dropped."""
-    disp = to_display(image)
-    if disp.ndim == 2:
-        return np.repeat(disp[:, :, None], 3, axis=2)
-    return np.ascontiguousarray(disp[..., :3])
+    """``(H, W, 3)`` uint8 RGB for models and algorithms, as displayed (the
+    ``"percentile"`` window of :mod:`labeldesk.algorithms.imaging`): gray is repeated, alpha
+    dropped."""
+    return _to_rgb8(image, "percentile")
 
 
 def oriented_image_bytes(path: str | os.PathLike[str]) -> bytes:

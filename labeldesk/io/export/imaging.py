@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from labeldesk.algorithms import imaging
 from labeldesk.core.document import Document
 from labeldesk.core.errors import ExportError, ImageReadError
 from labeldesk.io.images import load_image, read_info
@@ -92,19 +93,9 @@ def _head(path: Path) -> bytes:
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """8-bit gray ``(H, W)`` or RGB ``(H, W, 3)``: alpha dropped, deeper images scaled linearly
-    from their minimum..maximum to 0..255 (no clipping)."""
-    if image.ndim == 3:
-        image = image[..., :3]
-    if image.dtype == np.uint8:
-        return np.ascontiguousarray(image)
-    data = image.astype(np.float64)
-    finite = np.isfinite(data)
-    if not finite.any():
-        return np.zeros(image.shape, dtype=np.uint8)
-    lo, hi = float(data[finite].min()), float(data[finite].max())
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    out = np.where(finite, (data - lo) * scale, 0.0)
-    return np.rint(out).astype(np.uint8)
+    from their minimum..maximum to 0..255 (no clipping; the ``"minmax"`` window of
+    :mod:`labeldesk.algorithms.imaging`)."""
+    return np.ascontiguousarray(imaging.to_uint8(image, "minmax"))
 
 
 def load_pixels(src: SourceImage, size: tuple[int, int]) -> np.ndarray:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from labeldesk.algorithms.imaging import to_uint8
 from labeldesk.core.errors import ModelError
 from labeldesk.models.seg.augment import augment_crop
 from labeldesk.models.seg.config import AugmentConfig
@@ -53,7 +54,7 @@ def as_rgb(image: Any, *, what: str = "image") -> tuple[np.ndarray, str | None]:
     arr = np.asarray(image)
     note = None
     if arr.dtype == np.uint16:
-        arr = (arr // 257).astype(np.uint8)
+        arr = to_uint8(arr, "full", keep_alpha=True)  # one rule for 8 bits: algorithms.imaging
         note = "16-bit, scaled to 8 bits"
     elif arr.dtype == bool or arr.dtype.kind == "f" or arr.dtype != np.uint8:
         raise TrainingDataError(
