@@ -81,6 +81,16 @@ def test_slider_keys_and_per_frame_saving(make_window, qtbot, tmp_path: Path) ->
     assert len(window.session.doc) == 0
     ctl.panel.slider.setValue(5)
     assert window.session.doc.shapes[0].label == "cell"  # the frame's document comes back
+    # zoom and position stay while stepping
+    window.canvas.set_zoom(3.0)
+    before = window.canvas.widget_to_image(10, 10)
+    key(window, ".")
+    assert window.canvas.zoom() == pytest.approx(3.0)
+    assert window.canvas.widget_to_image(10, 10) == pytest.approx(before, abs=0.5)
+    # play runs to the last frame and stops there
+    ctl.panel.play.click()
+    qtbot.waitUntil(lambda: ctl.index == 23, timeout=10000)
+    qtbot.waitUntil(lambda: not ctl.panel.play.isChecked(), timeout=2000)
 
 
 def test_propagate_in_worker_and_cancel(make_window, qtbot, tmp_path: Path) -> None:

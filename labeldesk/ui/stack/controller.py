@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from labeldesk.core.errors import LabeldeskError
@@ -85,6 +85,9 @@ class StackController(QObject):
         self.panel.propagate.connect(self.propagate)
         self.panel.interpolate.connect(self.interpolate)
         self.panel.cancel.connect(self.cancel)
+        self.panel.play_toggled.connect(self.play)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
         window.session.loaded.connect(self._on_session_loaded)
         self._lifetime = stop_on_close(window, self.stop)
 
@@ -125,6 +128,7 @@ class StackController(QObject):
         return self.show_frame(0)
 
     def close_stack(self) -> None:
+        self.play(False)
         self.cancel()
         if self.stack is not None:
             self.stack.close()
@@ -132,6 +136,7 @@ class StackController(QObject):
         self.dock.hide()
 
     def stop(self) -> None:
+        self._timer.stop()
         self.host.stop()
         if self.stack is not None:
             self.stack.close()
@@ -165,13 +170,51 @@ class StackController(QObject):
         except (LabeldeskError, IndexError) as exc:
             self.window.show_message(str(exc), "error")
             return False
+        view = self._view() if self.index >= 0 else None
         if not self.window.session.show_item(item):
             self.panel.set_frame(self.index)
             return False
+        if view is not None:
+            self._restore_view(view)
         self.index = index
         self.panel.set_frame(index)
         self.window.status.set_index(index, len(self.stack))
         return True
+
+    def _view(self) -> tuple[float, float, float]:
+        """Zoom and the image point at the centre of the view (kept from frame to frame)."""
+        canvas = self.window.canvas
+        vp = canvas.viewport().rect()
+        cx, cy = canvas.widget_to_image(vp.width() / 2, vp.height() / 2)
+        return canvas.zoom(), cx, cy
+
+    def _restore_view(self, view: tuple[float, float, float]) -> None:
+        from PySide6.QtCore import QPointF
+
+        canvas = self.window.canvas
+        zoom, cx, cy = view
+        vp = canvas.viewport().rect()
+        centre = (vp.width() / 2, vp.height() / 2)
+        canvas.set_zoom(zoom, centre)
+        canvas._put(QPointF(cx, cy), QPointF(*centre))
+
+    def play(self, on: bool) -> None:
+        """Step through the frames at the video's rate (10 per second without one)."""
+        if not on or self.stack is None:
+            self._timer.stop()
+            self.panel.set_playing(False)
+            return
+        self._timer.setInterval(int(1000 / min(self.stack.fps or 10.0, 60.0)))
+        self._timer.start()
+        self.panel.set_playing(True)
+
+    def _tick(self) -> None:
+        if (
+            self.stack is None
+            or self.index >= len(self.stack) - 1
+            or not self.show_frame(self.index + 1)
+        ):
+            self.play(False)
 
     def go_to(self, index: int) -> None:
         self.show_frame(index)

@@ -27,16 +27,20 @@ WINDOW_PRESETS: dict[str, tuple[float, float] | None] = {
 
 class FrameDock(QWidget):
     """Signals: ``frame_chosen(int)``, ``window_chosen(str)``, ``propagate(int)`` (+1 / -1),
-    ``interpolate()``, ``cancel()``."""
+    ``interpolate()``, ``cancel()``, ``play_toggled(bool)``."""
 
     frame_chosen = Signal(int)
     window_chosen = Signal(str)
     propagate = Signal(int)
     interpolate = Signal()
     cancel = Signal()
+    play_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.play = QPushButton("▶", self)
+        self.play.setCheckable(True)
+        self.play.setToolTip("Play / pause (steps through the frames at the video's rate)")
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setObjectName("stack.slider")
         self.spin = QSpinBox(self)
@@ -57,6 +61,7 @@ class FrameDock(QWidget):
         self.progress.setTextVisible(True)
         self.set_busy(False)
         top = QHBoxLayout()
+        top.addWidget(self.play)
         top.addWidget(self.slider, 1)
         top.addWidget(self.spin)
         top.addWidget(self.count)
@@ -76,6 +81,13 @@ class FrameDock(QWidget):
         self.forward.clicked.connect(lambda: self.propagate.emit(+1))
         self.fill.clicked.connect(self.interpolate)
         self.stop.clicked.connect(self.cancel)
+        self.play.toggled.connect(self.play_toggled)
+
+    def set_playing(self, on: bool) -> None:
+        self.play.blockSignals(True)
+        self.play.setChecked(on)
+        self.play.setText("⏸" if on else "▶")
+        self.play.blockSignals(False)
 
     def set_stack(self, count: int, info: str, volume: bool) -> None:
         for w in (self.slider, self.spin):
