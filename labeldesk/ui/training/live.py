@@ -64,6 +64,8 @@ class LiveClassifierController(QObject):
         self._timer.setInterval(DELAY_MS)
         self._timer.timeout.connect(self.request)
         window.session.loaded.connect(self._on_loaded)
+        window.session.classes_changed.connect(self._on_classes)
+        self._active_class = window.session.active
         window.canvas.installEventFilter(self)
         self._lifetime = stop_on_close(window, self.stop)
 
@@ -108,6 +110,20 @@ class LiveClassifierController(QObject):
             self.clear()
             self._follow(self.window.session.doc)
             self.request()
+
+    def _on_classes(self) -> None:
+        """Another class picked: the brush extends the selected mask, so while the mode is
+        on, a mask of another class is deselected and the next stroke starts a new one."""
+        active = self.window.session.active
+        if active == self._active_class:
+            return
+        self._active_class = active
+        doc, ctx = self.window.session.doc, getattr(self.window, "ctx", None)
+        if not self.active or doc is None or ctx is None:
+            return
+        selected = [doc.shapes[i] for i in ctx.selection.indices(doc)]
+        if any(s.label != active for s in selected):
+            ctx.selection.clear()
 
     def _on_doc(self, ev: Any) -> None:
         if self.active and ev.kind == "history":
