@@ -214,7 +214,10 @@ def test_cancel_reset_object_and_errors() -> None:
     with pytest.raises(ModelError, match="outside the video"):
         vp.add_points(st, 6, 1, points=[[1, 1]], labels=[1])
     with pytest.raises(ModelError, match="frame 0: expected an"):
-        vp.init_state([np.zeros((4, 4), np.uint8)])
+        vp.init_state([np.zeros((4, 4), np.uint16)])
+    grey = vp.init_state(lambda i: frames[i, :, :, 0], num_frames=2)
+    assert grey.video_hw == (200, 300)
+    assert vp.add_points(grey, 1, 3, points=[[90, 100]], labels=[1])[2].shape == (1, 200, 300)
 
 
 def test_dropped_memories_are_recomputed_exactly(run: dict[str, Any]) -> None:
@@ -230,3 +233,18 @@ def test_dropped_memories_are_recomputed_exactly(run: dict[str, Any]) -> None:
     close(got["obj_ptr"], exp["a/obj_ptr"], SCALAR_TOL)
     kept = {t for t, out in st.objects[1].non_cond.items() if out.memory is not None}
     assert kept == {4, 5}
+
+
+def test_case_a_from_the_jpeg_folder_through_a_stack_reader(run: dict[str, Any]) -> None:
+    """The frame-stack readers plug in as a callable: the JPEG clip read by FolderStack gives
+    case a's outputs."""
+    from labeldesk.io.stacks.files import FolderStack
+
+    exp = run["expected"]
+    stack = FolderStack(SHARED / "video_frames_jpeg")
+    vp = Sam2VideoPredictor(run["predictor"].model)
+    st = vp.init_state(stack.frame, num_frames=len(stack))
+    vp.add_points(st, 0, 1, points=[[90, 100]], labels=[1])
+    got = _propagate(vp, st)
+    close(got["video_res_masks"], exp["a/video_res_masks"], LOGIT_TOL)
+    close(got["object_score_logits"], exp["a/object_score_logits"], SCALAR_TOL)

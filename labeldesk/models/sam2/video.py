@@ -78,6 +78,8 @@ class VideoState:
 
     def _frame(self, index: int) -> np.ndarray:
         frame = np.asarray(self.read(index))
+        if frame.ndim == 2 and frame.dtype == np.uint8:  # grey frames (e.g. a volume's slices)
+            frame = np.repeat(frame[..., None], 3, axis=2)
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise ModelError(
                 f"frame {index}: expected an (H, W, 3) uint8 RGB array, got {frame.shape} {frame.dtype}"
@@ -134,8 +136,10 @@ class Sam2VideoPredictor:
         frames: Sequence[np.ndarray] | Callable[[int], np.ndarray],
         num_frames: int | None = None,
     ) -> VideoState:
-        """Start on ``frames``: a sequence of (H, W, 3) uint8 RGB frames (read by index, one at
-        a time), or a callable ``index -> frame`` with ``num_frames``."""
+        """Start on ``frames``: a sequence of (H, W, 3) uint8 RGB (or (H, W) grey) frames, read
+        by index one at a time, or a callable ``index -> frame`` with ``num_frames`` (e.g.
+        ``init_state(stack.frame, num_frames=len(stack))`` for a ``labeldesk.io.stacks`` reader;
+        other depths must be converted to uint8 first, e.g. with ``labeldesk.io.to_display``)."""
         if callable(frames) and not isinstance(frames, Sequence):
             if num_frames is None:
                 raise ModelError("num_frames is required when frames is a callable")
