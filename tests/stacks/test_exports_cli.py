@@ -119,6 +119,26 @@ def test_video_propagate_cli_and_exports(tmp_path: Path) -> None:
     assert set(np.unique(a0)) == {0, 1, 2} and set(np.unique(a5)) == {0, 1}
     iou = (a5 == 1)[masks[5]].sum() / ((a5 == 1) | masks[5]).sum()
     assert iou > 0.8
+    # COCO with video, frame and track ids: the same objects and pixels as the DAVIS PNGs
+    from pycocotools import mask as mask_utils
+
+    cv = tmp_path / "coco_video"
+    assert main(["export", "coco-video", str(path), str(cv)]) == 0
+    data = json.loads((cv / "annotations.json").read_text())
+    assert data["videos"][0]["length"] == 8 and [c["name"] for c in data["categories"]] == [
+        "blob",
+        "tag",
+    ]
+    assert [im["frame_id"] for im in data["images"]] == list(range(6))
+    assert {(t["id"], t["label"], t["track"]) for t in data["tracks"]} == {
+        (1, "blob", 10),
+        (2, "tag", 9),
+    }
+    for a in data["annotations"]:
+        frame = data["images"][a["image_id"] - 1]["frame_id"]
+        want = np.asarray(Image.open(davis / f"{frame:06d}.png")) == a["track_id"]
+        assert np.array_equal(mask_utils.decode(a["segmentation"]).astype(bool), want)
+        assert (cv / data["images"][a["image_id"] - 1]["file_name"]).is_file()
     mot = tmp_path / "tracks.csv"
     assert main(["export", "mot", str(path), str(mot)]) == 0
     rows = [r.split(",") for r in mot.read_text().splitlines()]

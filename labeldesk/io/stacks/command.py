@@ -14,7 +14,7 @@ from pathlib import Path
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.jobs import Progress, TerminalBar, run_job
 
-STACK_FORMATS = ("frames", "nifti", "davis", "mot")
+STACK_FORMATS = ("frames", "nifti", "davis", "mot", "coco-video")
 
 
 def _drive(title: str, job: Iterator[Progress]):  # type: ignore[no-untyped-def]
@@ -148,13 +148,14 @@ def add_stack_formats(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         "nifti": "NIfTI label map with the stack's affine + JSON of class names (OUT.nii.gz)",
         "davis": "DAVIS / YouTube-VOS palette PNGs of object ids (OUT folder)",
         "mot": "MOT Challenge CSV of boxes per track (OUT.csv)",
+        "coco-video": "COCO with video, frame and track ids, RLE masks (OUT folder)",
     }
     for name in STACK_FORMATS:
         p = sub.add_parser(name, help=helps[name])
         p.add_argument("src", metavar="SRC", help="video, frame folder, TIFF, NIfTI or DICOM")
         p.add_argument("out", metavar="OUT")
         p.add_argument("--overwrite", action="store_true", help="replace an earlier export")
-        if name == "nifti":
+        if name in ("nifti", "coco-video"):
             p.add_argument("--labels", default=None, help="labels.txt or comma-separated names")
 
 
@@ -165,13 +166,14 @@ def run_stack_export(args: argparse.Namespace) -> int:
     with open_stack(args.src, read_ahead=0) as stack:
         if args.format == "frames":
             job = exports.export_frames(stack, out, overwrite=args.overwrite)
-        elif args.format == "nifti":
+        elif args.format in ("nifti", "coco-video"):
             labels = None
             if args.labels:
                 from labeldesk.io.export.labels import read_labels
 
                 labels = list(read_labels(args.labels).names)
-            job = exports.export_nifti(stack, out, labels=labels, overwrite=args.overwrite)
+            export = exports.export_nifti if args.format == "nifti" else exports.export_coco_video
+            job = export(stack, out, labels=labels, overwrite=args.overwrite)
         elif args.format == "davis":
             job = exports.export_davis(stack, out, overwrite=args.overwrite)
         else:

@@ -208,3 +208,92 @@ def export_mot(stack: Stack, out: Path, *, overwrite: bool = False) -> Iterator[
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, "".join(r + "\n" for r in rows))
     atomic_write_text(sidecar_json(out), json.dumps({"objects": objects}, indent=2) + "\n")
+
+
+def export_coco_video(
+    stack: Stack, out: Path, *, labels: list[str] | None = None, overwrite: bool = False
+) -> Iterator[Progress]:
+    """COCO with video, frame and track ids (YouTube-VIS / TAO style) of the annotated frames.
+
+    ``OUT/frames/NNNNNN.png`` and ``OUT/annotations.json``: ``videos`` (one), ``images`` with
+    ``video_id`` and ``frame_id`` (0-based), ``annotations`` with ``track_id`` (=
+    ``instance_id``, the DAVIS object id) and RLE ``segmentation`` of the pixels each object
+    shows (shapes drawn as labelme draws them, later over earlier), ``tracks`` (id, label,
+    labelme group_id) and ``categories``.
+    """
+    from pycocotools import mask as mask_utils
+
+    from labeldesk.algorithms.rasterize import shapes_to_label
+
+    ann = open_annotations(stack)
+    names = class_names(ann, labels)
+    value = {name: v for v, name in enumerate(names)}
+    ids, objects = object_ids(ann)
+    frames = ann.annotated_frames()
+    _out_dir(out, overwrite)
+    (out / "frames").mkdir(exist_ok=True)
+    h, w = stack.frame_shape[:2]
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    categories_of: dict[int, int] = {}
+    for n, i in enumerate(frames, 1):
+        doc = ann.document(i)
+        missing = sorted({s.label for s in doc.shapes} - set(value))
+        if missing:
+            raise ExportError(f"{doc.path}: labels {missing} are not in the labels list")
+        name = f"frames/{stack.frame_name(i)}.png"
+        save_frame_image(stack.frame(i), out / name)
+        image_id = len(images) + 1
+        images.append(
+            {
+                "id": image_id,
+                "video_id": 1,
+                "frame_id": i,
+                "file_name": name,
+                "height": h,
+                "width": w,
+            }
+        )
+        cls, ins, keys = shapes_to_label((h, w), doc.shapes, value)
+        first: dict[tuple[str, Any], int] = {}
+        for k, s in enumerate(doc.shapes):
+            key = (s.label, s.group_id if s.group_id is not None else ("__shape__", k))
+            first.setdefault(key, k)
+        for k, key in enumerate(keys, 1):
+            m = ins == k
+            if not m.any():
+                continue
+            obj = ids[(i, first[key])]
+            categories_of[obj] = value[key[0]]
+            rle = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
+            rle["counts"] = rle["counts"].decode("ascii")
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "video_id": 1,
+                    "category_id": value[key[0]],
+                    "track_id": obj,
+                    "instance_id": obj,
+                    "segmentation": rle,
+                    "area": int(m.sum()),
+                    "bbox": [float(v) for v in mask_utils.toBbox(rle)],
+                    "iscrowd": 0,
+                }
+            )
+        yield Progress(n, len(frames), f"frame {i}", payload=i)
+    data = {
+        "info": {"description": "labeldesk export coco-video", "source": str(stack.path)},
+        "videos": [
+            {"id": 1, "name": stack.path.name, "width": w, "height": h, "length": len(stack)}
+        ],
+        "images": images,
+        "annotations": annotations,
+        "tracks": [
+            {**o, "category_id": categories_of[o["id"]], "video_id": 1}
+            for o in objects
+            if o["id"] in categories_of
+        ],
+        "categories": [{"id": v, "name": name} for v, name in enumerate(names) if v],
+    }
+    atomic_write_text(out / "annotations.json", json.dumps(data, separators=(",", ":")))
