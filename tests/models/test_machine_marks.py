@@ -112,3 +112,35 @@ def test_a_file_with_some_machine_shapes_trains_on_the_person_s(tmp_path: Path) 
     assert sample.label[3, 3] == 1 and sample.label[12, 12] == 0
     (sample,), _ = samples_from_folder(tmp_path, ["a"], include_machine=True)
     assert sample.label[12, 12] == 1
+
+
+def test_train_cli_leaves_machine_shapes_out_unless_asked(tmp_path: Path, capsys) -> None:
+    img = np.zeros((48, 48, 3), np.uint8)
+    img[10:30, 10:30] = (200, 60, 60)
+    Image.fromarray(img).save(tmp_path / "a.png")
+    shape = {"group_id": None, "description": "", "flags": {}, "mask": None}
+    data = {
+        "version": "5.5.0",
+        "flags": {},
+        "shapes": [{**shape, "label": "box", "points": [[10, 10], [29, 29]],
+                    "shape_type": "rectangle", "machine": "prelabel"}],
+        "imagePath": "a.png",
+        "imageData": None,
+        "imageHeight": 48,
+        "imageWidth": 48,
+    }  # fmt: skip
+    (tmp_path / "a.json").write_text(json.dumps(data))
+    Image.fromarray(img[::-1].copy()).save(tmp_path / "b.png")  # training holds one image out
+    flipped = {**data["shapes"][0], "points": [[10, 18], [29, 37]]}
+    (tmp_path / "b.json").write_text(
+        json.dumps({**data, "imagePath": "b.png", "shapes": [flipped]})
+    )
+    args = ["train", str(tmp_path), "--classes", "box", "--out", str(tmp_path / "m.pt"),
+            "--steps", "2", "--width", "8", "--crop-size", "32", "--batch-size", "2",
+            "--val-every", "2", "--threads", "1"]  # fmt: skip
+    assert main(args) == 1  # only unreviewed machine shapes: nothing to learn from
+    err = capsys.readouterr().err
+    assert "2 machine-made shape(s) not reviewed yet were left out" in err
+    assert main([*args, "--include-machine"]) == 0
+    assert (tmp_path / "m.pt").is_file()
+    assert "machine-made" not in capsys.readouterr().err

@@ -253,6 +253,12 @@ class TrainCommand:
             action="store_true",
             help="replace a model at --out that was trained on other classes",
         )
+        parser.add_argument(
+            "--include-machine",
+            action="store_true",
+            help="also learn from machine-made shapes no person has reviewed yet "
+            "(prelabel, accepted auto-segment proposals); left out by default",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         return train_folder(args, progress=sys.stderr, out=sys.stdout)
@@ -311,7 +317,9 @@ def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> 
         from labeldesk.models.seg.forest_command import train_forest_folder
 
         return train_forest_folder(args, classes, out_path, progress=progress, out=out)
-    samples, notes = samples_from_folder(src, classes)
+    samples, notes = samples_from_folder(
+        src, classes, include_machine=bool(getattr(args, "include_machine", False))
+    )
 
     from labeldesk.models.device import select_device
     from labeldesk.models.seg.budget import auto_settings, default_seconds
