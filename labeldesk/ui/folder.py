@@ -23,6 +23,7 @@ from labeldesk.io import atomic_write_text, list_images, read_labelme
 from labeldesk.io.images import is_image_file
 
 UNLABELED, LABELED, EMPTY, BAD = "unlabeled", "labeled", "empty", "bad"
+IMAGE_UNREADABLE = "the image cannot be read: "  # starts a "bad" message about the image
 
 
 def mtime(path: str | os.PathLike[str] | None) -> float | None:

@@ -35,6 +35,7 @@ from labeldesk.io import write_labelme
 from labeldesk.ui.folder import (
     BAD,
     EMPTY,
+    IMAGE_UNREADABLE,
     LABELED,
     UNLABELED,
     FileState,
@@ -237,7 +238,7 @@ class Session(QObject):
         self._journal_timer.stop()
         self.journal.clear()
         self.unreadable[path] = message
-        self.states[path] = FileState(BAD, message=message)
+        self.states[path] = FileState(BAD, message=IMAGE_UNREADABLE + message)
         self.loaded.emit()
         self.dirty_changed.emit(False)
         self.states_changed.emit()
@@ -486,7 +487,7 @@ class Session(QObject):
             return
         self.states = scan.states
         for path, why in self.unreadable.items():
-            self.states[path] = FileState(BAD, message=why)
+            self.states[path] = FileState(BAD, message=IMAGE_UNREADABLE + why)
         for path in self.damaged:
             self._mark_damaged(path, emit=False)
         for label in scan.label_files:

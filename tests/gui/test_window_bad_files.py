@@ -37,6 +37,8 @@ def test_unreadable_image_shows_placeholder_and_takes_no_edits(make_window, tmp_
     assert w.windowTitle().startswith("zz_broken.png")
     assert "zz_broken.png" in w.message_bar.text()
     assert w.files.state_of(bad) == "bad"
+    tip = w.files._items[bad].toolTip()
+    assert "the image cannot be read" in tip and "annotation" not in tip
     assert not w.actions["file.save"].isEnabled()
     # a polygon drawn now goes nowhere: not into the bad file, not into the previous image
     _draw_triangle(qtbot, w)

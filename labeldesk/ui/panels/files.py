@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.ui.folder import BAD, EMPTY, LABELED, UNLABELED, FileState
+from labeldesk.ui.folder import BAD, EMPTY, IMAGE_UNREADABLE, LABELED, UNLABELED, FileState
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -134,7 +134,9 @@ class FilesPanel(QWidget):
             f"{state.machine} machine-made (saving the image reviews them)",
             EMPTY: "annotation file with no objects",
             UNLABELED: "not labeled yet",
-            BAD: f"cannot read its annotation: {state.message}",
+            BAD: state.message
+            if state.message.startswith(IMAGE_UNREADABLE)
+            else f"cannot read its annotation: {state.message}",
         }[shown]
         if state.damage:  # the image itself is incomplete: say so in the panel too
             detail += f"; the image is damaged: {state.damage}"
