@@ -102,26 +102,53 @@ class Matching:
     on_void: list[int] = field(default_factory=list)  # unmatched test ids not counted (void)
 
 
-def overlap_table(ref_ins: np.ndarray, test_ins: np.ndarray, void: np.ndarray | None = None):
-    """``(inter, void_area)``: ``inter[r, t]`` = pixels of ref id ``r`` and test id ``t``
-    (row / column 0 = none), ``void_area[t]`` = pixels of test id ``t`` on ``void``."""
-    a = np.asarray(ref_ins)
-    b = np.asarray(test_ins)
-    if a.shape != b.shape:
-        raise ValueError(f"ref_ins and test_ins must have the same shape: {a.shape}, {b.shape}")
-    if (a.size and a.min() < 0) or (b.size and b.min() < 0):
-        raise ValueError("instance maps must not hold negative ids")
-    nr = int(a.max()) + 1 if a.size else 1
-    nt = int(b.max()) + 1 if b.size else 1
-    key_type = np.dtype(np.int32) if nr * nt < 2**31 else np.dtype(np.int64)
-    key: np.ndarray = a.astype(key_type, copy=False) * nt
-    key += b.astype(key_type, copy=False)
-    inter = np.bincount(key.ravel(), minlength=nr * nt).reshape(nr, nt)
-    if void is None:
-        void_area = np.zeros(nt, dtype=np.int64)
-    else:
-        void_area = np.bincount(b[np.asarray(void, dtype=bool)], minlength=nt)
-    return inter, void_area
+DENSE_LIMIT = 1 << 22  # more (ref id, test id) cells than this: a sparse table
+
+
+class Overlaps:
+    """Pixel counts of two instance maps: ``ref_area[r]``, ``test_area[t]``,
+    ``void_area[t]`` (pixels of test id ``t`` on ``void``) and :meth:`block` for the
+    intersections of some ref ids with some test ids. Dense (one bincount) for up to
+    ``DENSE_LIMIT`` id pairs, sparse (the pairs that occur) beyond, so thousands of
+    instances on each side cost no more memory than the images."""
+
+    def __init__(self, ref_ins: np.ndarray, test_ins: np.ndarray, void: np.ndarray | None):
+        a = np.asarray(ref_ins)
+        b = np.asarray(test_ins)
+        if a.shape != b.shape:
+            raise ValueError(f"ref_ins and test_ins must have the same shape: {a.shape}, {b.shape}")
+        if (a.size and a.min() < 0) or (b.size and b.min() < 0):
+            raise ValueError("instance maps must not hold negative ids")
+        nr = int(a.max()) + 1 if a.size else 1
+        nt = int(b.max()) + 1 if b.size else 1
+        self.nt = nt
+        self.ref_area = np.bincount(a.ravel(), minlength=nr)
+        self.test_area = np.bincount(b.ravel(), minlength=nt)
+        if void is None:
+            self.void_area = np.zeros(nt, dtype=np.int64)
+        else:
+            self.void_area = np.bincount(b[np.asarray(void, dtype=bool)], minlength=nt)
+        key_type = np.dtype(np.int32) if nr * nt < 2**31 else np.dtype(np.int64)
+        key: np.ndarray = a.astype(key_type, copy=False) * nt
+        key += b.astype(key_type, copy=False)
+        self.dense: np.ndarray | None = None
+        if nr * nt <= DENSE_LIMIT:
+            self.dense = np.bincount(key.ravel(), minlength=nr * nt).reshape(nr, nt)
+        else:
+            both = key[(a > 0) & (b > 0)]
+            keys, counts = np.unique(both, return_counts=True)
+            self.pair_r, self.pair_t, self.pair_n = keys // nt, keys % nt, counts
+
+    def block(self, rs: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """``out[i, j]`` = pixels of ref id ``rs[i]`` and test id ``ts[j]`` (both sorted)."""
+        if self.dense is not None:
+            return self.dense[np.ix_(rs, ts)]
+        out = np.zeros((rs.size, ts.size), dtype=np.int64)
+        keep = np.isin(self.pair_r, rs) & np.isin(self.pair_t, ts)
+        i = np.searchsorted(rs, self.pair_r[keep])
+        j = np.searchsorted(ts, self.pair_t[keep])
+        out[i, j] = self.pair_n[keep]
+        return out
 
 
 def match_instances(
@@ -139,9 +166,8 @@ def match_instances(
     """
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"threshold must be in [0, 1), got {threshold}")
-    inter, void_area = overlap_table(ref_ins, test_ins, void)
-    ref_area = inter.sum(axis=1)
-    test_area = inter.sum(axis=0)
+    table = Overlaps(ref_ins, test_ins, void)
+    ref_area, test_area, void_area = table.ref_area, table.test_area, table.void_area
     out = Matching()
     refs = [k for k in sorted(ref_classes) if 0 < k < len(ref_area) and ref_area[k] > 0]
     tests = [k for k in sorted(test_classes) if 0 < k < len(test_area) and test_area[k] > 0]
@@ -151,7 +177,7 @@ def match_instances(
         matched_r: set[int] = set()
         matched_t: set[int] = set()
         if rs.size and ts.size:
-            i = inter[np.ix_(rs, ts)].astype(np.float64)
+            i = table.block(rs, ts).astype(np.float64)
             union = ref_area[rs][:, None] + test_area[ts][None, :] - i - void_area[ts][None, :]
             ious = np.where(union > 0, i / np.maximum(union, 1), 0.0)
             if threshold >= 0.5:

@@ -394,3 +394,24 @@ def test_distances_at_in_3d_equal_brute_force(spacing) -> None:
         distances_at(feat, where, spacing=spacing), brute_edt(feat, sp)[where], rtol=1e-6
     )
     np.testing.assert_allclose(distance_to(feat, spacing=spacing), brute_edt(feat, sp), rtol=1e-6)
+
+
+def test_sparse_overlap_table_gives_the_same_matching(monkeypatch) -> None:
+    """Thousands of instances: the sparse table (pairs that occur) equals the dense one."""
+    import labeldesk.algorithms.matching as matching
+
+    rng = np.random.default_rng(41)
+    ref = np.zeros((200, 300), np.int32)
+    test = np.zeros_like(ref)
+    k = 0
+    for y in range(0, 200, 5):
+        for x in range(0, 300, 5):
+            k += 1
+            ref[y : y + 4, x : x + 4] = k
+            dy, dx = (int(v) for v in rng.integers(-1, 2, 2))
+            test[max(y + dy, 0) : y + dy + 4, max(x + dx, 0) : x + dx + 4] = k
+    classes = {i: 1 + i % 3 for i in range(1, k + 1)}
+    dense = match_instances(ref, test, classes, classes)
+    monkeypatch.setattr(matching, "DENSE_LIMIT", 0)
+    sparse = match_instances(ref, test, classes, classes)
+    assert sparse == dense and len(dense.matches) > 1000
