@@ -121,3 +121,27 @@ def test_take_theirs_outline_replaces_mine_and_undoes(make_window, qtbot, tmp_pa
     w.undo()
     assert doc.state() == before
     qtbot.waitUntil(lambda: ctl.host is None or not ctl.host.is_busy(), timeout=10000)
+
+
+def test_end_review_restores_the_window(make_window, qtbot, tmp_path) -> None:
+    mine, theirs = folders(tmp_path)
+    w = make_window(mine)
+    ctl = install(w)
+    ctl.compare_with(theirs)
+    w.actions.actions["review.sort"].trigger()
+    qtbot.waitUntil(lambda: w.files.sort_order() is not None, timeout=20000)
+    wait_review(qtbot, ctl, w.session.item.path.with_suffix(".json").name)
+    assert "review" in w.canvas.overlay_keys() and ctl.dock.isVisible()
+    w.actions.actions["review.end"].trigger()
+    assert "review" not in w.canvas.overlay_keys() and not ctl.dock.isVisible()
+    assert w.files.sort_order() is None and shown(w) == sorted(shown(w))
+    assert not w.actions.actions["review.sort"].isChecked()
+    # a folder that is not one, and the open folder itself, are refused with a message
+    said = []
+    w.show_message = lambda text, level="info", actions=None: said.append((level, text))
+    assert ctl.compare_with(tmp_path / "nope") is None
+    assert ctl.compare_with(mine) is None
+    assert said == [
+        ("warning", f"Compare: {tmp_path / 'nope'}: not a folder"),
+        ("warning", "Compare: Choose another folder than the open one"),
+    ]
