@@ -3,11 +3,14 @@
     .venv/bin/python benchmarks/bench_stacks.py [--frames 240] [--gop 60] [--slices 300]
 
 Video (made here with PyAV/libx264, 1920x1080, 30 fps, a keyframe every ``--gop`` frames):
-- open: packet index built (no decoding);
+- open: frame index (from the mp4's own index, no pass over the file);
 - next frame, decoder only: ``frame(i)`` right after ``frame(i - 1)`` with no read-ahead;
 - next frame with read-ahead, for a viewer that spends ``--work`` ms on each frame (drawing
   it) before asking for the next, as when stepping or playing: the wait in ``frame(i)``;
 - random seek: ``frame(i)`` for random ``i`` (no read-ahead, so each is a seek + decode).
+
+Long video (64x48, ``--long-frames``): open time of an mp4 (container index) against an mkv
+(whose index lists keyframes only, so every packet is demuxed once).
 
 NIfTI (random int16 CT-like volume): open to first slice shown (``open_stack`` +
 ``frame(0)`` + the 8-bit display view), for ``.nii`` and ``.nii.gz``; slice step (next slice
@@ -74,7 +77,7 @@ def bench_video(tmp: Path, frames: int, gop: int, work: float) -> None:
     )
     t = time.perf_counter()
     stack = open_stack(path, read_ahead=0)
-    print(f"  open (packet index): {(time.perf_counter() - t) * 1e3:.0f} ms")
+    print(f"  open ({stack.stack.index_source} index): {(time.perf_counter() - t) * 1e3:.0f} ms")
     stack.frame(0)
     seq = []
     for i in range(1, min(frames, 90)):
@@ -99,6 +102,38 @@ def bench_video(tmp: Path, frames: int, gop: int, work: float) -> None:
             stack.frame(i)
             waits.append(time.perf_counter() - t)
         print(f"  next frame with read-ahead ({work * 1e3:.0f} ms of work per frame): {ms(waits)}")
+
+
+def bench_long_video(tmp: Path, frames: int) -> None:
+    """Opening a long video: the container's index (mp4) against one demux pass (mkv)."""
+    import av
+
+    from labeldesk.io.stacks import open_stack
+
+    for name in ("long.mp4", "long.mkv"):
+        path = tmp / name
+        with av.open(str(path), "w") as out:
+            st = out.add_stream("libx264", rate=30)
+            st.width, st.height, st.pix_fmt = 64, 48, "yuv420p"
+            st.options = {"preset": "ultrafast"}
+            img = np.zeros((48, 64, 3), np.uint8)
+            for i in range(frames):
+                img[:, :, 0] = i % 256
+                for p in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                    out.mux(p)
+            for p in st.encode():
+                out.mux(p)
+        opens = []
+        for _ in range(3):
+            t = time.perf_counter()
+            stack = open_stack(path, read_ahead=0)
+            opens.append(time.perf_counter() - t)
+            source = stack.stack.index_source
+            stack.close()
+        print(
+            f"long video {name}: {frames} frames ({frames / 30 / 60:.0f} min at 30 fps), "
+            f"open {ms(opens)} (index from {source})"
+        )
 
 
 def bench_nifti(tmp: Path, slices: int, work: float) -> None:
@@ -165,12 +200,15 @@ def main() -> None:
     ap.add_argument("--gop", type=int, default=60)
     ap.add_argument("--slices", type=int, default=300)
     ap.add_argument("--work", type=float, default=16.0, help="ms a viewer spends per frame")
-    ap.add_argument("--only", choices=("video", "nifti"), default=None)
+    ap.add_argument("--only", choices=("video", "long", "nifti"), default=None)
+    ap.add_argument("--long-frames", type=int, default=30000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
-        if args.only != "nifti":
+        if args.only in (None, "video"):
             bench_video(Path(d), args.frames, args.gop, args.work / 1e3)
-        if args.only != "video":
+        if args.only in (None, "long"):
+            bench_long_video(Path(d), args.long_frames)
+        if args.only in (None, "nifti"):
             bench_nifti(Path(d), args.slices, args.work / 1e3)
 
 

@@ -15,14 +15,18 @@ def frame_pattern(i: int, h: int = 48, w: int = 64) -> np.ndarray:
     return img
 
 
-def write_video(path: Path, n: int = 24, *, gop: int = 6, codec: str = "libx264") -> Path:
+def write_video(
+    path: Path, n: int = 24, *, gop: int = 6, codec: str = "libx264", bframes: int = 0
+) -> Path:
     import av
 
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=24)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         stream.gop_size = gop
-        stream.options = {"crf": "10", "preset": "ultrafast"} if codec == "libx264" else {}
+        if codec == "libx264":
+            stream.options = {"crf": "10", "preset": "medium" if bframes else "ultrafast"}
+            stream.options["bf"] = str(bframes)
         for i in range(n):
             frame = av.VideoFrame.from_ndarray(frame_pattern(i), format="rgb24")
             for packet in stream.encode(frame):

@@ -37,6 +37,32 @@ def test_video_sequential_and_random_access(tmp_path: Path) -> None:
             assert np.array_equal(got, seq[i]), i
 
 
+@pytest.mark.parametrize("name", ["b.mp4", "b.mkv"])
+def test_video_with_b_frames_random_access(tmp_path: Path, name: str) -> None:
+    path = write_video(tmp_path / name, n=20, gop=6, bframes=3)
+    with open_stack(path, read_ahead=0) as stack:
+        reader = stack.stack
+        # mp4 lists every frame in its index (no pass over the file); mkv lists keyframes only
+        assert reader.index_source == ("container" if name.endswith("mp4") else "packets")
+        assert len(stack) == 20
+        seq = [stack.frame(i) for i in range(20)]
+        for i, f in enumerate(seq):
+            assert _close(f, frame_pattern(i), 4.0), i
+        for i in (13, 2, 19, 7, 6, 0, 12):
+            assert np.array_equal(stack.frame(i), seq[i]), i
+
+
+def test_video_wrong_container_index_falls_back_to_packets(tmp_path: Path) -> None:
+    path = write_video(tmp_path / "v.mp4", n=12, gop=4, bframes=2)
+    with open_stack(path, read_ahead=0) as stack:
+        reader = stack.stack
+        assert reader.index_source == "container"
+        reader._pts = [p + 1 for p in reader._pts]  # as if the B-frame delay were misjudged
+        reader._key_pts = [p + 1 for p in reader._key_pts]
+        assert _close(stack.frame(5), frame_pattern(5), 4.0)
+        assert reader.index_source == "packets" and len(reader) == 12
+
+
 def test_video_mkv_and_avi(tmp_path: Path) -> None:
     for name, codec in (("a.mkv", "libx264"), ("b.avi", "mpeg4")):
         path = write_video(tmp_path / name, n=10, gop=4, codec=codec)
