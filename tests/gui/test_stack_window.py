@@ -156,6 +156,20 @@ def test_volume_window_presets(make_window, qtbot, tmp_path: Path) -> None:
     assert np.abs(window.session.item.display.astype(int) - want1).max() <= 1
 
 
+def test_frame_path_in_sidecar_opens_its_stack(make_window, qtbot, tmp_path: Path) -> None:
+    """What the crash journal records for a frame (its sidecar image path) opens that frame."""
+    path = write_video(tmp_path / "clip.mp4", n=10)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    ctl.panel.slider.setValue(2)
+    window.session.doc.add_shape(Shape("cell", [[5, 5], [20, 5], [20, 20]]))
+    frame7 = tmp_path / "clip.mp4.labels" / "000007.png"
+    assert window.open_path(frame7) and ctl.index == 7
+    assert window.session.item.path == frame7
+    assert (tmp_path / "clip.mp4.labels" / "000002.json").is_file()  # saved on the way
+    assert window.open_path(tmp_path / "clip.mp4.labels" / "000002.json") and ctl.index == 2
+    assert len(window.session.doc) == 1
+
+
 @pytest.mark.parametrize("name", ["photo.png"])
 def test_plain_images_still_open_as_images(make_window, qtbot, tmp_path: Path, name) -> None:
     from PIL import Image

@@ -62,6 +62,16 @@ def opens_as_stack(path: str | Path) -> bool:
     return False
 
 
+def sidecar_frame(path: str | Path) -> tuple[Path, int] | None:
+    """``(stack, frame)`` for ``X.labels/000123.png`` (or ``.json``) when ``X`` exists."""
+    p = Path(path)
+    folder = p.parent
+    if not folder.name.endswith(".labels") or not p.stem.isdigit():
+        return None
+    stack = folder.with_name(folder.name[: -len(".labels")])
+    return (stack, int(p.stem)) if stack.exists() else None
+
+
 class StackController(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -97,7 +107,19 @@ class StackController(QObject):
         return self.stack is not None
 
     def open_path(self, path: str | Path, *, force: bool = False) -> bool | None:
-        """Open ``path`` as a stack; None when it is not one (the window opens it itself)."""
+        """Open ``path`` as a stack; None when it is not one (the window opens it itself).
+
+        A frame's image path in a sidecar folder (``clip.mp4.labels/000123.png``, what the
+        crash journal records) opens ``clip.mp4`` at that frame.
+        """
+        frame = sidecar_frame(path)
+        if frame is not None:
+            stack_path, index = frame
+            if self.stack is None or self.stack.path != stack_path:
+                opened = self.open_path(stack_path, force=True)
+                if not opened:
+                    return opened
+            return self.show_frame(index)
         if not force and not opens_as_stack(path):
             self.close_stack()
             return None
