@@ -93,19 +93,27 @@ class BackgroundSaver(QObject):
             error = WriteError(path, f"could not write: {type(exc).__name__}: {exc}")
         self.finished.emit(SaveResult(doc, path, image_path, error, snap))
 
+    def is_pending(self, path: Path) -> bool:
+        """True while a write of ``path`` is queued or running."""
+        with self._lock:
+            future = self._pending.get(path)
+            return future is not None and not future.done()
+
     def busy(self) -> bool:
         with self._lock:
             return any(not f.done() for f in self._pending.values())
 
-    def flush(self) -> None:
-        """Wait for every queued write, then deliver their results (GUI thread)."""
+    def flush(self, *, deliver: bool = True) -> None:
+        """Wait for every queued write; with ``deliver`` also deliver their results now (GUI
+        thread; not from inside a slot, where the events processed could re-enter it)."""
         with self._lock:
             futures = list(self._pending.values())
         for future in futures:
             if not future.cancelled():
                 future.exception()  # waits; _write never raises
-        QCoreApplication.sendPostedEvents()
-        QCoreApplication.processEvents()
+        if deliver:
+            QCoreApplication.sendPostedEvents()
+            QCoreApplication.processEvents()
 
     def stop(self) -> None:
         """Finish the queued writes (nothing is dropped) and end the thread."""

@@ -42,6 +42,7 @@ from labeldesk.ui.folder import (
     FolderScan,
     RenameReport,
     json_path_for,
+    load_document,
     rename_label_in_folder,
     resolve_open_target,
     scan_folder,
@@ -185,6 +186,15 @@ class Session(QObject):
                 "warning",
             )
         doc = item.document
+        json_path = json_path_for(item.path)
+        if self.saver.is_pending(json_path):
+            # its background save is still writing: wait, then read what it wrote (the
+            # annotation read with the image may predate it)
+            self.saver.flush(deliver=False)
+            try:
+                doc, item.doc_error = load_document(item.path, *item.size), ""
+            except LabeldeskError as exc:
+                doc, item.doc_error = None, str(exc)
         if doc is None:
             self.read_only = item.doc_error
             self.message.emit(

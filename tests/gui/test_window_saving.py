@@ -141,3 +141,28 @@ def test_stale_temporaries_are_cleaned_when_the_image_is_opened(make_window, tmp
     w.go(+1)
     wait_loaded(qtbot, w, "img1.png")
     assert not stale.exists()
+
+
+def test_coming_back_during_a_background_save_shows_what_it_writes(
+    make_window, tmp_path, qtbot, monkeypatch
+):
+    jsons = make_folder(tmp_path / "f", 2)
+    w = make_window(tmp_path / "f")
+    s = w.session
+    gate = threading.Event()
+    real = saving.write_text
+
+    def slow(*args, **kwargs):
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(saving, "write_text", slow)
+    s.doc.add_shape(big_polygon())
+    w.go(+1)  # autosave: queued in the background, held at the gate
+    wait_loaded(qtbot, w, "img1.png")
+    assert s.saver.is_pending(jsons[0])
+    threading.Timer(0.5, gate.set).start()
+    w.go(-1)
+    wait_loaded(qtbot, w, "img0.png")
+    assert len(s.doc) == 3 and len(s.doc.shapes[2].points) == 30_000
+    s.flush_saves()
