@@ -1,6 +1,6 @@
 """Previews during a fast region-grow drag on a 4000x3000 photo-like image, in the app.
 
-Runs the real MainWindow with ``labeldesk.ui.classical.install`` (offscreen), presses on the
+Runs the real MainWindow with ``labeldesk.ui.tools.install`` (offscreen), presses on the
 disc and drags for about a second at 60 mouse moves a second (3 screen px each, so the
 tolerance rises 1.5 per move), and counts how many new previews reached the canvas while
 the drag went on, and how long after the first move the first one came. A runner that

@@ -1,6 +1,6 @@
 """In-app preview latency of the classical tools on a 4000x3000 photo-like image.
 
-Runs the real MainWindow with ``labeldesk.ui.classical.install`` (offscreen) and measures, for
+Runs the real MainWindow with ``labeldesk.ui.tools.install`` (offscreen) and measures, for
 each input event, the time from the event (a range-slider change for threshold, a mouse move
 of a region-grow drag on the canvas) until the new preview is in the canvas (the tool's
 result delivered from the worker thread and the preview item updated), and, separately, the
@@ -48,10 +48,10 @@ def open_photo_window(app: QApplication):
 
     Returns ``(window, controller, image, objects)`` once the image and document are loaded.
     """
-    from labeldesk.ui.classical import install
     from labeldesk.ui.journal import Journal
     from labeldesk.ui.main_window import MainWindow
     from labeldesk.ui.settings import AppSettings
+    from labeldesk.ui.tools import install
 
     tmp = Path(tempfile.mkdtemp())
     img, objects = photo_like()

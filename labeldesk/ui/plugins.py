@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 PLUGINS: tuple[str, ...] = (
     "labeldesk.ui.export_dialog",
-    "labeldesk.ui.classical",
+    "labeldesk.ui.tools",
     "labeldesk.ui.assist",
     "labeldesk.ui.training",
     "labeldesk.ui.review",

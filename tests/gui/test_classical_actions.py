@@ -22,7 +22,7 @@ from labeldesk.core.tools.classical import (
 from labeldesk.core.tools.click import ClickTool
 from labeldesk.ui.actions import ActionRegistry, ActionSpec
 from labeldesk.ui.builtin_actions import ordered_tools
-from labeldesk.ui.classical import ToolRunner, managed_tools
+from labeldesk.ui.tools import ToolRunner, managed_tools
 from tests.gui.test_classical_tools import key, open_scene
 
 

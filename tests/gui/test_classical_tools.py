@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from labeldesk.algorithms.rasterize import shape_to_mask
 from labeldesk.core.tools import TOOLS
 from labeldesk.ui.actions import conflicts
-from labeldesk.ui.classical import cleanup, install, managed_tools
+from labeldesk.ui.tools import cleanup, install, managed_tools
 
 H, W = 240, 320
 CENTRE, AXES = (150, 120), (70, 45)  # the ellipse, (x, y) and half-axes in pixels

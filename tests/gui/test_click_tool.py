@@ -23,6 +23,10 @@ from tests.gui.test_classical_tools import (
 )
 
 
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    return iou(a, b) >= 0.97 or int((a ^ b).sum()) <= 20
+
+
 def right_click(window, x: float, y: float) -> None:
     send(window, "press", x, y, Qt.MouseButton.RightButton)
     send(window, "release", x, y, Qt.MouseButton.RightButton)
@@ -41,12 +45,13 @@ def test_click_tool_through_the_window(make_window, tmp_path, qtbot) -> None:
     img = window.ctx.image()
     click(window, cx, cy)
     first = wait_mask(qtbot, ctl, tool)
-    # the worker ran click_segment on the clicks: the same mask as a direct call
-    assert np.array_equal(first, alg.click_segment(img, [(cx, cy, True)]))
+    # the worker ran click_segment on the clicks: the mask of a direct call (GrabCut's
+    # k-means start draws from OpenCV's per-thread random state, so allow a few pixels)
+    assert same(first, alg.click_segment(img, [(cx, cy, True)]))
     click(window, cx + 40, cy)
     qtbot.waitUntil(lambda: tool.mask is not first and not ctl.host.is_busy(), timeout=10000)
     second = tool.mask
-    assert np.array_equal(second, alg.click_segment(img, tool.clicks, previous=first))
+    assert same(second, alg.click_segment(img, tool.clicks, previous=first))
     click(window, 20, 20)  # a mistake: the background as object
     qtbot.waitUntil(lambda: tool.mask is not second and not ctl.host.is_busy(), timeout=10000)
     assert tool.mask[20, 20]
@@ -57,7 +62,7 @@ def test_click_tool_through_the_window(make_window, tmp_path, qtbot) -> None:
     qtbot.waitUntil(lambda: tool.mask is not second and not ctl.host.is_busy(), timeout=10000)
     assert tool.clicks[-1][2] is False and not tool.mask[cy, cx + 85]
     final = tool.mask
-    assert np.array_equal(final, alg.click_segment(img, tool.clicks, previous=second))
+    assert same(final, alg.click_segment(img, tool.clicks, previous=second))
     key(window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(doc) == 1, timeout=10000)
     shape = doc.shapes[0]

@@ -56,7 +56,7 @@ def test_the_window_controllers_stop_with_it(make_window, sample_dir, qtbot) -> 
     installed = install_plugins(window)
     hosts = [
         installed["labeldesk.ui.assist"].host,
-        installed["labeldesk.ui.classical"].host,
+        installed["labeldesk.ui.tools"].host,
         installed["labeldesk.ui.training"].worker_host(),  # started on first use
     ]
     assert all(isinstance(h, WorkerHost) and h.is_running() for h in hosts)

@@ -1,4 +1,4 @@
-"""Runners that give the classical tools' slow work to one worker thread.
+"""Runners that give the tools' slow work (tools with a ``runner_kind``) to one worker thread.
 
 A tool calls ``runner(job, done)`` (see :mod:`labeldesk.core.tools.classical`) for a preview,
 the mask-to-object step on Enter, or a live-wire edge map. :class:`ToolRunner` is that

@@ -1,10 +1,11 @@
-"""Tool options and background computation in the window, for every tool that declares them.
+"""Tools in the window: the options dock and background computation, for every tool that
+declares options or a runner.
 
 ``install(window)`` is the only entry point (one call in the composition root, before
 ``window.apply_settings()`` so user key bindings apply too)::
 
-    from labeldesk.ui.classical import install
-    window.classical = install(window)
+    from labeldesk.ui.tools import install
+    window.tool_options = install(window)
 
 The tools' actions (Tools menu, toolbar, keys: threshold T, region grow Shift+R, watershed
 W, GrabCut Shift+G, live wire I, click segment K...) are built by the built-in actions from
@@ -29,12 +30,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from labeldesk.ui.classical.controller import ClassicalController, managed_tools
-from labeldesk.ui.classical.options import RangeSlider, ToolOptions
-from labeldesk.ui.classical.runner import ToolRunner, cleanup
+from labeldesk.ui.tools.controller import ToolController, managed_tools
+from labeldesk.ui.tools.options import RangeSlider, ToolOptions
+from labeldesk.ui.tools.runner import ToolRunner, cleanup
 
 __all__ = [
-    "ClassicalController",
+    "ToolController",
     "RangeSlider",
     "ToolOptions",
     "ToolRunner",
@@ -44,9 +45,9 @@ __all__ = [
 ]
 
 
-def install(window: Any) -> ClassicalController:
+def install(window: Any) -> ToolController:
     """Add the options dock and the worker to ``window`` (a MainWindow); returns the
     controller."""
-    ctl = ClassicalController(window)
-    window.classical = ctl
+    ctl = ToolController(window)
+    window.tool_options = ctl
     return ctl

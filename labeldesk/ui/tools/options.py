@@ -5,7 +5,7 @@ dock builds one widget per option name (shared by the tools that declare it, so 
 carries over), grouped in boxes by ``group``, and shows the rows of the active tool. A
 ``"range"`` option is a two-handle slider over the tool's histogram. The dock has no code for
 any particular tool: it shows and reads values, and
-:class:`~labeldesk.ui.classical.controller.ClassicalController` passes them to the tool.
+:class:`~labeldesk.ui.tools.controller.ToolController` passes them to the tool.
 """
 
 from __future__ import annotations

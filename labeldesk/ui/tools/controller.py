@@ -1,5 +1,5 @@
 """The controller of the tools that declare options or a runner: it follows the active tool,
-gives it a :class:`~labeldesk.ui.classical.runner.ToolRunner` over one worker thread (when
+gives it a :class:`~labeldesk.ui.tools.runner.ToolRunner` over one worker thread (when
 the tool declares a ``runner_kind``) and the values of the "Tool options" dock (the tool's
 declared ``options``), feeds the dock the histogram a tool asks for, says what is missing
 when Enter has nothing to accept, and ends the thread with the window. It reads only the
@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QDockWidget
 
 from labeldesk.core.tools import TOOLS
 from labeldesk.core.tools.classical_base import Runner
-from labeldesk.ui.classical.options import ToolOptions
-from labeldesk.ui.classical.runner import ToolRunner
+from labeldesk.ui.tools.options import ToolOptions
+from labeldesk.ui.tools.runner import ToolRunner
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.lifetime import stop_on_close
 
@@ -28,7 +28,7 @@ def managed_tools() -> tuple[str, ...]:
     return tuple(n for n, cls in TOOLS.items() if cls.options or cls.runner_kind)
 
 
-class ClassicalController(QObject):
+class ToolController(QObject):
     """The worker, the runners given to the tools, the options dock (see module docs).
 
     ``names``: the tools it looks after (tool names in
@@ -39,7 +39,7 @@ class ClassicalController(QObject):
         super().__init__(window)
         self.window = window
         self.names = managed_tools() if names is None else names
-        self.host = WorkerHost(Worker(), name="labeldesk-classical")
+        self.host = WorkerHost(Worker(), name="labeldesk-tools")
         self.timings: dict[str, list[float]] = {}  # tool name -> request-to-result seconds
         self._runners: dict[tuple[str, bool], ToolRunner] = {}
         self._tool: Any = None
@@ -62,7 +62,7 @@ class ClassicalController(QObject):
         self._canvas.installEventFilter(self)
         window.destroyed.connect(self._host_stopper())
         self._lifetime = stop_on_close(window, self.stop)
-        # restoreState() in apply_settings() may show the dock for a non-classical tool
+        # restoreState() in apply_settings() may show the dock for a tool without options
         QTimer.singleShot(0, self, self._hide_if_idle)
 
     # -- the runner --------------------------------------------------------------------------
@@ -74,7 +74,7 @@ class ClassicalController(QObject):
         if runner is None:
             runner = self._runners[name, clean] = ToolRunner(
                 self.host,
-                f"classical.{name}" if clean else f"classical.{name}.raw",
+                f"tool.{name}" if clean else f"tool.{name}.raw",
                 clean=self._cleanup if clean else None,
                 on_timing=lambda seconds: self._timed(name, seconds),
                 on_refused=lambda text: self.window.show_message(text, "status"),
@@ -88,14 +88,14 @@ class ClassicalController(QObject):
         self.options.set_timing(seconds)
 
     # -- following the active tool -------------------------------------------------------------
-    def classical_tool(self) -> Any:
+    def active_tool(self) -> Any:
         """The active tool when it is one of ours, else None."""
         tool = self.window.canvas.tool()
         return tool if tool is not None and tool.name in self.names else None
 
     def sync(self) -> None:
         """Give a newly active tool our runner and options; show or hide the dock."""
-        tool = self.classical_tool()
+        tool = self.active_tool()
         if tool is self._tool:
             return
         if self._tool is not None:
@@ -153,17 +153,17 @@ class ClassicalController(QObject):
         self._histogram_of = key
         self.host.submit(
             job,
-            key="classical.histogram",
+            key="tool.histogram",
             on_result=lambda r: self.options.set_histogram(*r),
             on_error=lambda _m: self.options.set_histogram(None, None, ""),
         )
 
     def _hide_if_idle(self) -> None:
-        if self.classical_tool() is None:
+        if self.active_tool() is None:
             self.dock.hide()
 
     def _on_loaded(self) -> None:
-        tool = self.classical_tool()
+        tool = self.active_tool()
         if tool is not None:
             self._histogram_of = None
             self.options.show_for(tool, self.window.ctx.image())
@@ -171,7 +171,7 @@ class ClassicalController(QObject):
 
     def _option_changed(self, name: str) -> None:
         """The person changed option ``name`` in the dock: give it to the active tool."""
-        tool = self.classical_tool()
+        tool = self.active_tool()
         if tool is None or self.window.session.doc is None:
             return
         opt = next((o for o in tool.options if o.name == name), None)
@@ -191,7 +191,7 @@ class ClassicalController(QObject):
 
     def _nothing_to_accept(self, event: Any) -> bool:
         """Enter before there is a result: say what is missing."""
-        tool = self.classical_tool()
+        tool = self.active_tool()
         if tool is None or self.window.session.doc is None:
             return False
         if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter) or (
