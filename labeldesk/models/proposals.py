@@ -92,13 +92,15 @@ def sam_proposals(
 # -- a model trained on the user's labels --------------------------------------------------------
 def find_trained_model(folder: str | os.PathLike[str] | None) -> Path | None:
     """The trained model's sidecar JSON in a project ``folder``, or None: the first of
-    :data:`TRAINED_MODEL_NAMES` that has its ``.pt`` beside it and says it is a labeldesk
-    model (so a labelme file ``model.json`` next to a stray ``model.pt`` is not taken)."""
+    :data:`TRAINED_MODEL_NAMES` that has its ``.pt`` (a pixel classifier: ``.npz``) beside it
+    and says it is a labeldesk model (so a labelme file ``model.json`` next to a stray
+    ``model.pt`` is not taken)."""
     if folder is None:
         return None
     for name in TRAINED_MODEL_NAMES:
         path = Path(folder) / name
-        if path.is_file() and path.with_suffix(".pt").is_file() and is_trained_model(path):
+        weights = path.with_suffix(".pt").is_file() or path.with_suffix(".npz").is_file()
+        if path.is_file() and weights and is_trained_model(path):  # .npz: a pixel classifier
             return path
     return None
 

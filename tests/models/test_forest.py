@@ -116,6 +116,9 @@ def test_train_forest_cli_then_prelabel_with_it(polygons: Path, tmp_path: Path) 
     sidecar = polygons / ".labeldesk" / "model.json"
     assert (polygons / ".labeldesk" / "model.npz").is_file() and sidecar.is_file()
     assert "trained a pixel classifier" in out and "nucleus" in out and f"{sidecar.name}" in out
+    from labeldesk.models.proposals import find_trained_model
+
+    assert find_trained_model(polygons) == sidecar  # the app finds it for the folder
     # prelabel a folder holding only the held-out tile
     import cv2
 

@@ -45,8 +45,12 @@ def test_a_time_budget_stops_training_and_validates_early() -> None:
     steps = [e for e in events if e.kind == "step"]
     vals = [e for e in events if e.kind == "validation"]
     assert result.stopped == "time" and result.steps == steps[-1].step > 0
-    assert budget <= result.seconds < budget + 3  # stops at the budget, plus a last validation
-    assert vals and vals[0].elapsed <= budget / 5 + 1.0  # the first validation comes early
+    assert budget <= result.seconds < budget + 10  # the budget, plus the last step and validation
+    # the first validation follows the first step that ends after 1/8 of the budget (so it
+    # comes within the first fifth whenever a step is shorter than 3/40 of the budget; the
+    # elapsed times themselves depend on the machine's load)
+    first_due = min(s.step for s in steps if s.elapsed >= budget / 8)
+    assert vals and vals[0].step == first_due
     assert vals[-1].step == result.steps  # the saved weights are validated
     assert all(e.budget == budget for e in steps + vals)
     assert steps[-1].eta is not None and steps[-1].eta <= budget

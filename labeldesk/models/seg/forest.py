@@ -52,9 +52,9 @@ class ForestSettings:
     """Forest hyper-parameters: ``trees``, ``depth`` (most levels), ``per_class`` (labeled
     pixels sampled per class), ``min_leaf`` (pixels per leaf), ``sigmas`` (feature scales)."""
 
-    trees: int = 24
+    trees: int = 16
     depth: int = 10
-    per_class: int = 6000
+    per_class: int = 5000
     min_leaf: int = 2
     sigmas: tuple[float, ...] = SIGMAS
 
