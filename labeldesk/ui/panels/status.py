@@ -83,13 +83,13 @@ class StatusBar(QStatusBar):
                 label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
                 self.addPermanentWidget(label)
 
-    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802
+    def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:  # noqa: N802
         keep_narrow(widget)
-        super().addPermanentWidget(widget, stretch)
+        super().addPermanentWidget(widget, stretch or 0)
 
-    def addWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802
+    def addWidget(self, widget: QWidget, stretch: int | None = 0) -> None:  # noqa: N802
         keep_narrow(widget)
-        super().addWidget(widget, stretch)
+        super().addWidget(widget, stretch or 0)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(0, super().minimumSizeHint().height())
