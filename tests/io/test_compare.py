@@ -213,3 +213,11 @@ def test_labels_file_limits_the_classes(pair, tmp_path) -> None:
     assert set(data["classes"]) == {"person", "bus"}
     assert "bottle" in data["images"]["2011_000003.json"]["unknown_labels"]
     assert np.isclose(data["classes"]["bus"]["recall"], 0.5)
+
+
+def test_worker_processes_give_the_same_report(pair, tmp_path) -> None:
+    ref, test = pair
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    assert main(["compare", str(ref), str(test), "--workers", "1", "--json", str(one)]) == 0
+    assert main(["compare", str(ref), str(test), "--workers", "2", "--json", str(two)]) == 0
+    assert strict_json(one) == strict_json(two)

@@ -64,7 +64,8 @@ class CompareCommand:
         parser.add_argument(
             "--spacing",
             metavar="SX,SY",
-            help="pixel size along x and y: distances in these units (default: pixels)",
+            help="pixel size along x and y (SX,SY,SZ for volumes): distances in these units "
+            "(default: pixels; a volume's own spacing)",
         )
         parser.add_argument("--html", metavar="REPORT.html", help="a self-contained report")
         parser.add_argument(
@@ -75,6 +76,9 @@ class CompareCommand:
         )
         parser.add_argument(
             "--worst", type=int, default=8, help="images shown in the HTML report (default 8)"
+        )
+        parser.add_argument(
+            "--workers", type=int, default=None, help="processes (default: one per CPU)"
         )
 
     def run(self, args: argparse.Namespace) -> int:
@@ -89,6 +93,9 @@ class CompareCommand:
             spacing = parse_spacing(args.spacing, volume=volume)
         except ValueError as exc:
             print(f"labeldesk compare: {exc}", file=sys.stderr)
+            return 2
+        if args.workers is not None and args.workers < 1:
+            print("labeldesk compare: --workers must be at least 1", file=sys.stderr)
             return 2
         if not 0.0 <= args.threshold < 1.0:
             print("labeldesk compare: --threshold must be in [0, 1)", file=sys.stderr)
@@ -107,7 +114,12 @@ class CompareCommand:
             bar = TerminalBar("compare", interval=0.1)
             result = run_job(
                 compare_folders(
-                    args.ref, args.test, labels=labels, spacing=spacing, threshold=args.threshold
+                    args.ref,
+                    args.test,
+                    labels=labels,
+                    spacing=spacing,
+                    threshold=args.threshold,
+                    workers=args.workers,
                 ),
                 on_progress=bar.draw,
             )

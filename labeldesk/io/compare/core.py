@@ -14,6 +14,7 @@ are left out and reported per image (``unknown``).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Generator, Iterable, Sequence
@@ -235,6 +236,31 @@ def _read(path: Path) -> Document | str:
         return f"{path}: {exc}"
 
 
+def compare_pair(
+    job: tuple[str, str, str],
+    *,
+    labels: LabelSet,
+    spacing: Sequence[float] | None,
+    threshold: float,
+) -> ImageResult:
+    """One pair of files ``(name, ref path, test path)``, read and compared (a worker job)."""
+    name, ref, test = job
+    return compare_documents(
+        name,
+        read_labelme(ref, check_image=False),
+        read_labelme(test, check_image=False),
+        labels,
+        spacing=spacing,
+        threshold=threshold,
+    )
+
+
+def _pair_job(job: tuple[str, str, str], **options: Any):  # type: ignore[no-untyped-def]
+    from labeldesk.io.export.report import FileResult
+
+    return FileResult(job[0], data=compare_pair(job, **options))
+
+
 def compare_folders(
     ref_dir: str | os.PathLike[str],
     test_dir: str | os.PathLike[str],
@@ -242,18 +268,23 @@ def compare_folders(
     labels: LabelSet | None = None,
     spacing: Sequence[float] | None = None,
     threshold: float = 0.5,
+    workers: int | None = 1,
 ) -> Generator[Progress, None, Comparison]:
     """Compare every pair of files; yields progress, returns the :class:`Comparison`.
 
     Files only on one side are listed (``only_ref`` / ``only_test``), not scored; files that
-    cannot be read, or whose sizes disagree, are listed in ``failed`` with the reason.
+    cannot be read, or whose sizes disagree, are listed in ``failed`` with the reason. The
+    pairs are compared in ``workers`` processes (None: one per CPU; 1: in this process).
     """
+    from labeldesk.io.export.runner import run_jobs
+
     ref_files, test_files = json_files(ref_dir), json_files(test_dir)
     out = Comparison(str(ref_dir), str(test_dir), tuple(spacing) if spacing else None, threshold)
     out.only_ref = sorted(set(ref_files) - set(test_files))
     out.only_test = sorted(set(test_files) - set(ref_files))
     names = sorted(set(ref_files) & set(test_files))
-    pairs: list[tuple[str, Document, Document]] = []
+    good: list[str] = []
+    found: list[list[Shape]] = []
     for i, name in enumerate(names):
         yield Progress(i, 2 * len(names), name)
         docs = _read(ref_files[name]), _read(test_files[name])
@@ -261,23 +292,27 @@ def compare_folders(
         if bad:
             out.failed.append((name, "; ".join(str(b) for b in bad)))
             continue
-        assert isinstance(docs[0], Document) and isinstance(docs[1], Document)
-        pairs.append((name, docs[0], docs[1]))
+        good.append(name)
+        if labels is None:
+            found.extend(list(d.shapes) for d in docs if isinstance(d, Document))
     if labels is None:
-        labels = labels_for([d for _, a, b in pairs for d in (a, b)])
+        labels = labels_for(found)
+    del found
     for _v, cname in labels.classes:
         out.classes[cname] = ClassSummary(cname)
-    for i, (name, ref, test) in enumerate(pairs):
-        yield Progress(len(names) + i, 2 * len(names), name)
-        try:
-            result = compare_documents(
-                name, ref, test, labels, spacing=spacing, threshold=threshold
-            )
-        except LabeldeskError as exc:
-            out.failed.append((name, str(exc)))
-            continue
-        out.images[name] = result
+    jobs = [(name, str(ref_files[name]), str(test_files[name])) for name in good]
+    worker = functools.partial(_pair_job, labels=labels, spacing=spacing, threshold=threshold)
+    results: dict[str, ImageResult] = {}
+    for n, (i, done) in enumerate(run_jobs(worker, jobs, good, workers=workers), start=1):
+        if isinstance(done.data, ImageResult):
+            results[good[i]] = done.data
+        else:
+            out.failed.append((good[i], done.error or "failed"))
+        yield Progress(len(names) + n, 2 * len(names), good[i])
+    for name in sorted(results):
+        result = out.images[name] = results[name]
         for cname, scores in result.classes.items():
             out.classes[cname].add(scores, result.counts.get(cname))
+    out.failed.sort()
     yield Progress(2 * len(names), 2 * len(names), "done")
     return out
