@@ -160,3 +160,40 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out.write_bytes(b"")
     assert main(["export", "nifti", str(path), str(out)]) == 1
     assert "exists" in capsys.readouterr().err
+
+
+def test_frame_folder_propagate_and_export(tmp_path: Path) -> None:
+    frames, masks = moving_ellipse(6, h=96, w=128)
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    for i, f in enumerate(frames):
+        Image.fromarray(f).save(folder / f"img_{i + 1}.jpg", quality=95)  # 1-based names
+    with open_stack(folder) as stack:
+        assert [p.name for p in stack.files][:2] == ["img_1.jpg", "img_2.jpg"]
+        ann = open_annotations(stack)
+        blob = mask_to_shape(masks[0], "blob")
+        assert blob is not None
+        ann.document(0).add_shape(blob)
+        ann.save_all()
+    assert main(["propagate", str(folder), "--from", "0"]) == 0
+    # labelme's own layout: JSON beside each image, opened with the image check
+    for i in range(1, 6):
+        doc = read_labelme(folder / f"img_{i + 1}.json")
+        assert doc.image_path == f"img_{i + 1}.jpg" and doc.shapes[0].extra["machine"]
+    out = tmp_path / "out"
+    assert main(["export", "frames", str(folder), str(out)]) == 0
+    assert sorted(p.name for p in out.glob("*.jpg")) == [f"img_{i}.jpg" for i in range(1, 7)]
+    assert (out / "img_1.jpg").read_bytes() == (folder / "img_1.jpg").read_bytes()
+    read_labelme(out / "img_6.json")
+    davis = tmp_path / "davis"
+    assert main(["export", "davis", str(folder), str(davis)]) == 0
+    a5 = np.asarray(Image.open(davis / "img_6.png"))
+    assert ((a5 == 1) & masks[5]).sum() / ((a5 == 1) | masks[5]).sum() > 0.8
+    # and back into a fresh copy of the folder: the same objects
+    import shutil
+
+    copy = tmp_path / "seq2"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("*.json"))
+    assert main(["import", "davis", str(copy), str(davis)]) == 0
+    doc = read_labelme(copy / "img_6.json")
+    assert [(s.label, s.group_id) for s in doc.shapes] == [("blob", 1)]

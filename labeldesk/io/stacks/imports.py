@@ -61,9 +61,16 @@ def import_davis(
     stack: Stack, png_dir: Path, *, label: str = "object", overwrite: bool = False
 ) -> Iterator[Progress]:
     ann = open_annotations(stack)
-    files = sorted(p for p in png_dir.glob("*.png") if re.fullmatch(r"\d+", p.stem))
+    by_name = {stack.frame_name(i): i for i in range(len(stack))}
+    found = {}
+    for p in png_dir.glob("*.png"):
+        if p.stem in by_name:
+            found[p] = by_name[p.stem]  # named as labeldesk exports them (000123, img_7)
+        elif re.fullmatch(r"\d+", p.stem):
+            found[p] = int(p.stem)  # DAVIS: 00000.png is frame 0
+    files = sorted(found, key=lambda p: found[p])
     if not files:
-        raise ReadError(png_dir, "no frame PNGs named by number (00000.png) in this folder")
+        raise ReadError(png_dir, "no frame PNGs named by frame (00000.png) in this folder")
     names: dict[int, tuple[str, int | None]] = {}
     meta = png_dir / "objects.json"
     if meta.is_file():
@@ -74,7 +81,7 @@ def import_davis(
             raise ReadError(meta, f"not an objects list ({exc})") from exc
     h, w = stack.frame_shape[:2]
     for n, f in enumerate(files, 1):
-        frame = int(f.stem)
+        frame = found[f]
         if frame >= len(stack):
             raise ReadError(f, f"frame {frame} is past the stack's last ({len(stack) - 1})")
         with Image.open(f) as im:
