@@ -221,3 +221,20 @@ def test_worker_processes_give_the_same_report(pair, tmp_path) -> None:
     assert main(["compare", str(ref), str(test), "--workers", "1", "--json", str(one)]) == 0
     assert main(["compare", str(ref), str(test), "--workers", "2", "--json", str(two)]) == 0
     assert strict_json(one) == strict_json(two)
+
+
+def test_frame_stacks_compare_by_their_sidecar_folders(pair, tmp_path) -> None:
+    """``clip.mp4`` annotated in labeldesk keeps its frames' JSON in ``clip.mp4.labels``."""
+    ref, test = pair
+    for side, src in (("a", ref), ("b", test)):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "clip.mp4").write_bytes(b"not read")
+        labels = tmp_path / side / "clip.mp4.labels"
+        labels.mkdir()
+        for p in sorted(src.glob("*.json"))[:2]:
+            (labels / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "r.json"
+    args = ["compare", str(tmp_path / "a" / "clip.mp4"), str(tmp_path / "b" / "clip.mp4")]
+    assert main(args + ["--json", str(out)]) == 0
+    data = strict_json(out)
+    assert data["ref"].endswith("clip.mp4.labels") and len(data["images"]) == 2

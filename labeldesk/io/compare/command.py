@@ -1,7 +1,8 @@
 """``labeldesk compare REF TEST [--labels L] [--json J] [--csv C] [--spacing SX,SY] [--html H]``.
 
-Compares two folders of labelme JSON for the same images (see :mod:`labeldesk.io.compare`)
-and prints a per-class table. Exit code 0 when the comparison ran (unreadable files are listed
+Compares two folders of labelme JSON for the same images (see :mod:`labeldesk.io.compare`),
+two frame stacks by their sidecar folders (``clip.mp4`` -> ``clip.mp4.labels``), or two NIfTI
+label maps, and prints a per-class table. Exit code 0 when the comparison ran (unreadable files are listed
 with the reason, not fatal), 2 for bad arguments (a missing folder, a bad ``--spacing``).
 """
 
@@ -35,6 +36,14 @@ def parse_spacing(text: str | None, *, volume: bool = False) -> tuple[float, ...
             "--spacing: SZ is for volumes; REF and TEST are folders of 2-D images, give SX,SY"
         )
     return values[1], values[0]
+
+
+def annotation_folder(path: str) -> str:
+    """A frame stack's annotations: ``clip.mp4`` (a video, TIFF or DICOM folder annotated in
+    labeldesk) -> its sidecar folder ``clip.mp4.labels`` of per-frame labelme JSON; any other
+    path as it is."""
+    sidecar = Path(path.rstrip("/\\") + ".labels")
+    return str(sidecar) if sidecar.is_dir() else path
 
 
 class CompareCommand:
@@ -89,6 +98,8 @@ class CompareCommand:
         from labeldesk.io.export.labels import read_labels
 
         volume = is_volume(args.ref) and is_volume(args.test)
+        if not volume:
+            args.ref, args.test = annotation_folder(args.ref), annotation_folder(args.test)
         try:
             spacing = parse_spacing(args.spacing, volume=volume)
         except ValueError as exc:
