@@ -135,6 +135,17 @@ def test_accept_all_n_as_the_active_class(assisted, qtbot) -> None:
     window.class_control.choose_key("2")  # another active class: the count and name follow
     active = window.session.active
     assert action.text() == f"Accept All {n} as {active}"
+    # two picked in the list: "Accept 2 selected as <class>", one undo step
+    assert not ctl.panel.accept_sel.isEnabled()
+    ctl.panel.list.item(0).setSelected(True)
+    ctl.panel.list.item(1).setSelected(True)
+    assert ctl.panel.accept_sel.text() == f"Accept 2 selected as {active}"
+    ctl.panel.accept_sel.click()
+    assert len(doc) == n0 + 2 and {s.label for s in doc.shapes[n0:]} == {active}
+    doc.undo()
+    assert len(doc) == n0 and len(tool.open) == n - 2
+    n = len(tool.open)
+    assert action.text() == f"Accept All {n} as {active}"
     action.trigger()
     assert len(doc) == n0 + n and {s.label for s in doc.shapes[n0:]} == {active}
     assert all(machine_source(s) == "classical" for s in doc.shapes[n0:])

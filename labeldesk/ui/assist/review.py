@@ -98,7 +98,7 @@ class ProposalReview(QObject):
         p.accept_all.clicked.connect(self.accept_all)
         p.accept_as.clicked.connect(self.accept_all_as)
         p.reject_all.clicked.connect(self.reject_all)
-        p.accept_sel.clicked.connect(lambda: self.tool and self.tool.accept(self.tool.selected))
+        p.accept_sel.clicked.connect(self.accept_selected)
         p.reject_sel.clicked.connect(lambda: self.tool and self.tool.reject(self.tool.selected))
         p.list.itemSelectionChanged.connect(self._list_to_tool)
         window.canvas.tool_changed.connect(self._tool_changed)
@@ -166,12 +166,25 @@ class ProposalReview(QObject):
             return ""
         return f"Accept All {len(self.tool.open)} as {self.window.ctx.active_label()}"
 
+    def accept_selected(self) -> None:
+        """Accept N selected as <class>: the picked proposals with the active class, as the
+        button says (one undo step)."""
+        if self.tool is not None and self.tool.selected:
+            self.tool.accept(list(self.tool.selected), self.window.ctx.active_label())
+
     def accept_all_as(self) -> None:
         """The explicit bulk accept: every open proposal with the active class."""
         if self.tool is not None:
             self.tool.accept_all_as(self.window.ctx.active_label())
 
     def _update_accept_as(self) -> None:
+        picked = len(self.tool.selected) if self.tool is not None else 0
+        self.panel.accept_sel.setText(
+            f"Accept {picked} selected as {self.window.ctx.active_label()}"
+            if picked
+            else "Accept selected"
+        )
+        self.panel.accept_sel.setEnabled(picked > 0)
         text = self.accept_all_as_text()
         self.panel.accept_as.setText(text or "Accept all as…")
         self.panel.accept_as.setEnabled(bool(text))
