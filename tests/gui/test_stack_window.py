@@ -180,3 +180,27 @@ def test_plain_images_still_open_as_images(make_window, qtbot, tmp_path: Path, n
 
     wait_loaded(qtbot, window, name)
     assert not ctl.active and not ctl.dock.isVisible()
+
+
+def test_propagate_uses_loaded_sam2_model(make_window, qtbot, tmp_path: Path) -> None:
+    """With a SAM 2.1 model in the Model Manager, propagation runs its video predictor in the
+    inference worker (a tiny random model: this checks the wiring, not quality)."""
+    import torch
+
+    from labeldesk.models.sam2 import build_sam2
+    from labeldesk.models.sam2.checkpoint import resolve_config
+    from labeldesk.ui.assist import install as install_assist
+
+    path = write_video(tmp_path / "clip.mp4", n=6)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    install_assist(window, models_dir=tmp_path / "models")
+    torch.manual_seed(0)
+    config = Path(__file__).resolve().parents[1] / "data" / "sam2" / "sam2_tiny_config.json"
+    window.assist.host.worker.session.use_model(build_sam2(resolve_config(config)), "tiny")
+    assert ctl._sam2_host() is window.assist.host
+    window.session.doc.add_shape(Shape("cell", [[8, 8], [30, 8], [30, 30], [8, 30]]))
+    window.actions["stack.propagate"].trigger()
+    qtbot.waitUntil(lambda: not ctl.panel.stop.isEnabled(), timeout=60000)
+    assert window.statusBar().currentMessage().startswith("Propagated with SAM 2.1")
+    for j in range(1, 6):
+        assert all(s.extra["machine"] == "propagate" for s in ctl.annotations.document(j).shapes)

@@ -5,8 +5,9 @@ File ▸ Open Frame Stack…) keeps the stack open here and shows frame 0; movin
 frame saves the current one to the stack's sidecar folder (as moving to another image does)
 and hands the next frame to the session as a :class:`LoadedImage` whose document is that
 frame's document. Propagation runs :func:`~labeldesk.core.stack_jobs.track_masks` in a worker
-thread; each carried frame comes back as a progress record and is applied here, on the GUI
-thread, as one undo step of that frame's document.
+thread (or, when the Model Manager has a SAM 2.1 model loaded, SAM 2.1's video predictor in the
+inference worker that owns the model); each carried frame comes back as a progress record and
+is applied here, on the GUI thread, as one undo step of that frame's document.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ def opens_as_stack(path: str | Path) -> bool:
     return False
 
 
+def _sam2_job(host: WorkerHost, plan: PropagationPlan, frames: Any, count: int) -> Any:
+    """A job for the inference worker: SAM 2.1's video predictor on the loaded model."""
+
+    def job() -> Any:
+        from labeldesk.models.sam2 import Sam2VideoPredictor
+        from labeldesk.models.stack_tracker import sam2_track_masks
+
+        model = host.worker.session._sam  # type: ignore[attr-defined]  # in its own thread
+        return (yield from sam2_track_masks(plan, frames, count, Sam2VideoPredictor(model)))
+
+    return job
+
+
 def sidecar_frame(path: str | Path) -> tuple[Path, int] | None:
     """``(stack, frame)`` for ``X.labels/000123.png`` (or ``.json``) when ``X`` exists."""
     p = Path(path)
@@ -90,6 +104,7 @@ class StackController(QObject):
         self._plan: PropagationPlan | None = None
         self._result: StackResult | None = None
         self._rid: int | None = None
+        self._job_host: WorkerHost = self.host
         self.panel.frame_chosen.connect(self.go_to)
         self.panel.window_chosen.connect(self.set_window)
         self.panel.propagate.connect(self.propagate)
@@ -279,16 +294,32 @@ class StackController(QObject):
         self._plan = plan_propagation(self.annotations, self.index, stop, (h, w), indices=selected)
         self._result = StackResult()
         self._result.stopped.update(self._plan.stops)
-        self.panel.set_busy(True, "propagating…")
-        self._rid = self.host.submit(
-            track_masks,
-            self._plan,
-            self.stack.frame,
-            key="propagate",
+        sam2 = self._sam2_host()
+        self._job_host = sam2 or self.host
+        self.panel.set_busy(True, "propagating with SAM 2.1…" if sam2 else "propagating…")
+        verb = "Propagated with SAM 2.1" if sam2 else "Propagated"
+        callbacks = dict(
             on_progress=self._on_tracked,
-            on_result=lambda _n: self._finish("Propagated"),
+            on_result=lambda _n: self._finish(verb),
             on_error=self._on_error,
         )
+        if sam2 is not None:
+            job = _sam2_job(sam2, self._plan, self.stack.frame, len(self.stack))
+            self._rid = sam2.submit(job, key="stack-propagate", **callbacks)
+        else:
+            self._rid = self.host.submit(
+                track_masks, self._plan, self.stack.frame, key="propagate", **callbacks
+            )
+
+    def _sam2_host(self) -> WorkerHost | None:
+        """The inference worker's host when the Model Manager has a SAM 2.1 model loaded."""
+        assist = getattr(self.window, "assist", None)
+        host = getattr(assist, "host", None)
+        session = getattr(getattr(host, "worker", None), "session", None)
+        model = getattr(session, "_sam", None)
+        if model is not None and type(model).__module__.startswith("labeldesk.models.sam2"):
+            return host
+        return None
 
     def _on_tracked(self, progress: Progress) -> None:
         if self._plan is None or self.annotations is None or self._result is None:
@@ -303,7 +334,7 @@ class StackController(QObject):
 
     def cancel(self) -> None:
         if self._rid is not None:
-            self.host.cancel(self._rid)
+            self._job_host.cancel(self._rid)
             self._finish("Cancelled")
 
     def _finish(self, verb: str) -> None:
