@@ -64,3 +64,25 @@ def test_polygon_on_a_1x1_image_says_why_it_cannot_be_drawn(make_window, tmp_pat
     key(w, Qt.Key.Key_Return)
     assert len(w.session.doc) == 0
     assert "1x1 pixels" in w.statusBar().currentMessage()
+
+
+def test_tool_result_and_strokes_stay_visible_over_their_own_colour(qtbot) -> None:
+    import numpy as np
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from labeldesk.core.tools.base import Preview
+    from labeldesk.ui.canvas.preview import PreviewItem
+
+    mask = np.zeros((40, 40), bool)
+    mask[5:35, 5:35] = True
+    red = (230, 40, 40)
+    item = PreviewItem()
+    item.set_preview(Preview(color=red, mask=mask, mask_origin=(0, 0)), None)
+    image = QImage(40, 40, QImage.Format.Format_ARGB32)
+    image.fill(QColor(*red))  # an object of the same class colour underneath
+    painter = QPainter(image)
+    item.paint(painter, None)
+    painter.end()
+    edge, inside = QColor(image.pixel(5, 20)), QColor(image.pixel(20, 20))
+    assert (edge.red(), edge.green(), edge.blue()) == (255, 255, 255)  # contrasting edge
+    assert abs(inside.red() - red[0]) < 30  # the fill keeps the class colour

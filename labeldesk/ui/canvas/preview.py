@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, qRgba
@@ -15,6 +16,28 @@ from labeldesk.ui.canvas.raster import entry_from_shape
 from labeldesk.ui.canvas.shapes import draw_entry, draw_handles, path_from_points
 
 HUGE = 1e9
+
+
+def contrast_color(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Black for a light colour, white for a dark one."""
+    r, g, b = rgb
+    return (0, 0, 0) if 0.299 * r + 0.587 * g + 0.114 * b > 140 else (255, 255, 255)
+
+
+EDGE_MAX_PIXELS = 16_000_000  # larger previews skip the edge (it would cost the GUI thread)
+
+
+def mask_with_edge(mask: np.ndarray) -> np.ndarray:
+    """``(h, w)`` uint8: 0 outside, 1 inside, 2 on the mask's one-pixel inner edge (no edge
+    for masks over :data:`EDGE_MAX_PIXELS`)."""
+    if mask.size > EDGE_MAX_PIXELS:
+        return np.ascontiguousarray(mask).view(np.uint8)
+    inside = np.ascontiguousarray(mask, dtype=np.uint8)
+    padded = cv2.copyMakeBorder(inside, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    core = cv2.erode(padded, np.ones((3, 3), np.uint8))[1:-1, 1:-1]
+    out = inside.copy()
+    out[(inside == 1) & (core == 0)] = 2
+    return out
 
 
 class PreviewItem(QGraphicsItem):
@@ -32,11 +55,14 @@ class PreviewItem(QGraphicsItem):
         self.preview, self.classes = preview, classes
         self._mask_img = self._mask_ref = None
         if preview is not None and preview.mask is not None and preview.mask.size:
-            ref = np.ascontiguousarray(preview.mask).view(np.uint8)
+            ref = mask_with_edge(preview.mask)
             h, w = ref.shape
             img = QImage(ref.data, w, h, ref.strides[0], QImage.Format.Format_Indexed8)
             r, g, b = (200, 200, 200) if preview.mask_erase else preview.color
-            img.setColorTable([qRgba(0, 0, 0, 0), qRgba(r, g, b, 150)])
+            er, eg, eb = contrast_color((r, g, b))
+            # the edge in a contrasting colour: the result stays visible over objects of the
+            # same class colour (issue 11, item 5)
+            img.setColorTable([qRgba(0, 0, 0, 0), qRgba(r, g, b, 150), qRgba(er, eg, eb, 255)])
             self._mask_img, self._mask_ref = img, ref
         self.update()
 
@@ -74,12 +100,22 @@ class PreviewItem(QGraphicsItem):
                 painter.drawPath(path_from_points(np.asarray(poly), True))
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for line in pv.polylines:
+        halo = QPen(QColor(*contrast_color(pv.color), 200), 4.0)
+        halo.setCosmetic(True)
+        for line in pv.polylines:  # strokes: a contrasting halo under the class colour
             if len(line) >= 2:
-                painter.drawPath(path_from_points(np.asarray(line), False))
-        for cx, cy, r in pv.circles:
+                path = path_from_points(np.asarray(line), False)
+                painter.setPen(halo)
+                painter.drawPath(path)
+                painter.setPen(pen)
+                painter.drawPath(path)
+        edge = QPen(QColor(*contrast_color(pv.color)), 1.5)
+        edge.setCosmetic(True)
+        for cx, cy, r in pv.circles:  # background beads: outlined, never lost in the overlay
+            painter.setPen(edge)
             painter.setBrush(fill)
             painter.drawEllipse(QPointF(cx, cy), r, r)
+        painter.setPen(pen)
         draw_handles(painter, pv.points, color, s)
         if pv.marker is not None:
             draw_handles(painter, np.array([pv.marker]), QColor(255, 255, 255), s, size=12.0)
