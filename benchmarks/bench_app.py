@@ -11,7 +11,9 @@ Run: ``.venv/bin/python benchmarks/bench_app.py [--runs 5] [--skip-big]``
   in the background while the user looked at the current one) and without it.
 * memory: a child process opens a 20000x20000 RGB JPEG in the window; RSS before, after it
   is shown and fitted, and the peak (VmHWM).
-Every figure is the median of ``--runs`` runs (memory: one run).
+Every figure is the median of ``--runs`` runs (memory: one run). ``--startup-only`` measures
+the start-up alone; ``--labelme PYTHON`` also starts labelme (``PYTHON -m``-able, e.g. a venv
+with ``labelme==7.9.1``) on the same folder, measured the same way, in the same run.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ STARTUP_CHILD = textwrap.dedent(
             return
         QTimer.singleShot(0, lambda: done(w))  # the next pass of the event loop = first idle
     def done(w):
-        print(json.dumps({"t": time.time(), "objects": len(w.session.doc), "torch": "torch" in sys.modules}), flush=True)
+        print(json.dumps({"t": time.time(), "cpu": time.process_time(), "objects": len(w.session.doc), "torch": "torch" in sys.modules}), flush=True)
         w.close()
     import json
     QTimer.singleShot(0, check)
@@ -88,14 +90,14 @@ STARTUP_CHILD = textwrap.dedent(
 )
 
 
-def bench_startup(folder: Path, runs: int, home: Path) -> None:
+def bench_startup(folder: Path, runs: int, home: Path) -> float:
     env = dict(
         ENV,
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "config"),
         LABELDESK_JOURNAL_DIR=str(home / "j"),
     )
-    times, torch_seen, objects = [], set(), set()
+    times, cpus, torch_seen, objects = [], [], set(), set()
     for _ in range(runs + 1):  # the first run warms the file cache and is not counted
         t0 = time.time()
         out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, str(folder)], env=env, capture_output=True,
@@ -105,14 +107,69 @@ def bench_startup(folder: Path, runs: int, home: Path) -> None:
             raise SystemExit(f"start-up child failed:\n{out.stderr[-2000:]}")
         info = json.loads(line)
         times.append(info["t"] - t0)
+        cpus.append(info["cpu"])
         torch_seen.add(info["torch"])
         objects.add(info["objects"])
-    times = times[1:]
+    times, cpus = times[1:], cpus[1:]
     print(f"start-up to first idle (12 MP JPEG + {objects.pop()} polygons): median {statistics.median(times) * 1000:.0f} ms "
-          f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms)")  # fmt: skip
+          f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms); CPU time of the process: median "
+          f"{statistics.median(cpus) * 1000:.0f} ms")  # fmt: skip
     print(f"torch imported on the start-up path: {torch_seen == {True}}")
     if True in torch_seen:
         raise SystemExit("FAIL: torch was imported while starting the app")
+    return statistics.median(times)
+
+
+LABELME_CHILD = textwrap.dedent(
+    """
+    # labelme's own entry point (labelme 7.9.1: ``labelme IMAGE``), watched from the event loop
+    import json, sys, time
+    from PySide6 import QtCore, QtWidgets
+    sys.argv = ["labelme", sys.argv[1], "--logger-level", "warning"]
+    exec_ = QtWidgets.QApplication.exec
+    def watched_exec(app):
+        def check():
+            win = next((w for w in app.topLevelWidgets() if type(w).__name__ == "MainWindow"), None)
+            canvas = win._canvas_widgets.canvas if win is not None else None
+            if canvas is None or not canvas.shapes:
+                QtCore.QTimer.singleShot(1, check)
+                return
+            QtCore.QTimer.singleShot(0, lambda: done(win, canvas))  # next pass = first idle
+        def done(win, canvas):
+            print(json.dumps({"t": time.time(), "cpu": time.process_time(), "objects": len(canvas.shapes)}), flush=True)
+            app.exit(0)
+        QtCore.QTimer.singleShot(0, check)
+        return exec_()
+    QtWidgets.QApplication.exec = watched_exec
+    from labelme.__main__ import main
+    main()
+    """
+)
+
+
+def bench_labelme_startup(python: str, folder: Path, runs: int, home: Path) -> float:
+    """labelme started on the folder's first image, to the first idle with its polygons shown."""
+    env = dict(os.environ, QT_QPA_PLATFORM=ENV["QT_QPA_PLATFORM"], HOME=str(home),
+               XDG_CONFIG_HOME=str(home / "config"))  # fmt: skip
+    env.pop("PYTHONPATH", None)
+    image = sorted(folder.glob("*.jpg"))[0]
+    times, cpus, objects = [], [], set()
+    for _ in range(runs + 1):  # the first run warms the file cache and is not counted
+        t0 = time.time()
+        out = subprocess.run([python, "-c", LABELME_CHILD, str(image)], env=env, capture_output=True,
+                             text=True, timeout=120)  # fmt: skip
+        line = next((x for x in out.stdout.splitlines() if x.startswith("{")), None)
+        if line is None:
+            raise SystemExit(f"labelme child failed:\n{out.stderr[-2000:]}")
+        info = json.loads(line)
+        times.append(info["t"] - t0)
+        cpus.append(info["cpu"])
+        objects.add(info["objects"])
+    times, cpus = times[1:], cpus[1:]
+    print(f"labelme start-up to first idle (same image, {objects.pop()} polygons): median "
+          f"{statistics.median(times) * 1000:.0f} ms (runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms); "
+          f"CPU time of the process: median {statistics.median(cpus) * 1000:.0f} ms")  # fmt: skip
+    return statistics.median(times)
 
 
 def bench_next_image(folder: Path, runs: int, settings_dir: Path) -> None:
@@ -233,11 +290,18 @@ def main() -> None:
         "--big", type=int, default=20000, help="side of the square memory test image"
     )
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up figures")
+    parser.add_argument("--labelme", metavar="PYTHON", help="also time labelme with this python")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         folder = annotated_folder(tmp / "jpegs", 6, 3000, 4000)
-        bench_startup(folder, args.runs, tmp / "home")
+        ours = bench_startup(folder, args.runs, tmp / "home")
+        if args.labelme:
+            theirs = bench_labelme_startup(args.labelme, folder, args.runs, tmp / "home-labelme")
+            print(f"labeldesk / labelme start-up: {ours / theirs:.2f}x")
+        if args.startup_only:
+            return
         bench_next_image(folder, args.runs, tmp)
         if not args.skip_big:
             bench_memory(tmp, args.big)

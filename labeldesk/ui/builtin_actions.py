@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from labeldesk.core.errors import LabeldeskError
-from labeldesk.core.tools import TOOLS, geometry, ops
+from labeldesk.core.tools import TOOLS, ops
 from labeldesk.ui.actions import ActionRegistry, ActionSpec
 
 
@@ -43,6 +43,18 @@ def on_selection(fn: Callable[..., Any], *args: Any) -> Callable[[Any], None]:
             w.show_message(str(exc), "warning")
 
     return handler
+
+
+def geometry_op(name: str) -> Callable[..., Any]:
+    """``labeldesk.core.tools.geometry.<name>``, imported when first called: the geometry
+    operations use shapely, which the first frame does not need."""
+
+    def call(*args: Any) -> Any:
+        from labeldesk.core.tools import geometry
+
+        return getattr(geometry, name)(*args)
+
+    return call
 
 
 def _copy(w: Any) -> None:
@@ -117,10 +129,10 @@ def register_builtin_actions(reg: ActionRegistry) -> ActionRegistry:
     a("edit.show_all", "Show All &Objects", "Edit", _show_all, ["Shift+H"], "mdi6.eye-outline", section=2, **doc)
     a("edit.raise", "Bring &Forward", "Edit", on_selection(ops.move_in_z, "up"), ["Ctrl+]"], "mdi6.arrange-bring-forward", section=3, **sel)
     a("edit.lower", "Send &Backward", "Edit", on_selection(ops.move_in_z, "down"), ["Ctrl+["], "mdi6.arrange-send-backward", section=3, **sel)
-    a("edit.union", "U&nion", "Edit", on_selection(geometry.boolean_op, "union"), ["Ctrl+Shift+U"], "mdi6.vector-union", section=4, **sel)
-    a("edit.subtract", "Su&btract", "Edit", on_selection(geometry.boolean_op, "subtract"), ["Ctrl+Shift+S"], "mdi6.vector-difference-ab", section=4, **sel)
-    a("edit.intersect", "&Intersect", "Edit", on_selection(geometry.boolean_op, "intersect"), ["Ctrl+Shift+I"], "mdi6.vector-intersection", section=4, **sel)
-    a("edit.simplify", "Si&mplify Polygon", "Edit", on_selection(geometry.simplify_selected, SIMPLIFY_TOLERANCE), ["Ctrl+Shift+M"], "mdi6.vector-curve", section=4, **sel)
+    a("edit.union", "U&nion", "Edit", on_selection(geometry_op("boolean_op"), "union"), ["Ctrl+Shift+U"], "mdi6.vector-union", section=4, **sel)
+    a("edit.subtract", "Su&btract", "Edit", on_selection(geometry_op("boolean_op"), "subtract"), ["Ctrl+Shift+S"], "mdi6.vector-difference-ab", section=4, **sel)
+    a("edit.intersect", "&Intersect", "Edit", on_selection(geometry_op("boolean_op"), "intersect"), ["Ctrl+Shift+I"], "mdi6.vector-intersection", section=4, **sel)
+    a("edit.simplify", "Si&mplify Polygon", "Edit", on_selection(geometry_op("simplify_selected"), SIMPLIFY_TOLERANCE), ["Ctrl+Shift+M"], "mdi6.vector-curve", section=4, **sel)
 
     a("view.fit", "&Fit Window", "View", lambda w: w.canvas.fit(), ["F"], "mdi6.fit-to-screen-outline", toolbar="main", section=0)
     a("view.zoom_100", "&Actual Size (100 %)", "View", lambda w: w.canvas.zoom_100(), ["Ctrl+0"], "mdi6.image-size-select-actual")

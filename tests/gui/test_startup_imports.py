@@ -55,6 +55,8 @@ NOT_AT_STARTUP = {
     "labeldesk.io.export.importers": "dataset import only",
     "labeldesk.models.seg": "training and trained-model prediction only",
     "labeldesk.models.sam2": "SAM 2 is loaded on demand",
+    "shapely": "Edit > Union/Subtract/Intersect/Simplify only",
+    "labeldesk.core.tools.geometry": "Edit > Union/Subtract/Intersect/Simplify only",
     "pyqtgraph": "the training plot only",
     "sklearn": "the pixel classifier only",
     "scipy": "not used by the app's start-up",
@@ -96,3 +98,24 @@ def test_startup_imports_only_what_the_first_frame_needs(tmp_path, sample_dir):
     assert not found, f"imported before the first frame: {found}"
     # what the first frame does need is there (so the list above is a real check)
     assert {"numpy", "cv2", "labeldesk.ui.main_window", "labeldesk.io.labelme"} <= modules
+
+
+def test_actions_whose_code_loads_on_first_use_still_work(make_window, sample_dir):
+    import numpy as np
+
+    from labeldesk.core import Shape
+
+    w = make_window(sample_dir)
+    doc = w.session.doc
+    n = len(doc)
+    for x0 in (10, 30):  # two overlapping 40x40 squares
+        doc.add_shape(
+            Shape("car", np.array([[x0, 10], [x0 + 40, 10], [x0 + 40, 50], [x0, 50]], float))
+        )
+    w.session.selection.set([s.uid for s in doc.shapes[n:]])
+    w.actions["edit.union"].trigger()  # geometry (shapely) is imported here
+    assert len(doc) == n + 1
+    union = doc.shapes[-1]
+    xs, ys = union.points[:, 0], union.points[:, 1]
+    area = 0.5 * abs(np.dot(xs, np.roll(ys, 1)) - np.dot(ys, np.roll(xs, 1)))
+    assert union.label == "car" and area == 60 * 40
