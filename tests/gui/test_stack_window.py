@@ -55,6 +55,7 @@ def test_slider_keys_and_per_frame_saving(make_window, qtbot, tmp_path: Path) ->
     path = write_video(tmp_path / "clip.mp4", n=24)
     window, ctl = _stack_window(make_window, path, qtbot)
     assert ctl.dock.isVisible() and ctl.panel.slider.maximum() == 23
+    assert not ctl.views_dock.isVisible()  # cross-sections are for volumes
     item = window.session.item
     assert item.path == tmp_path / "clip.mp4.labels" / "000000.png"
     assert np.abs(item.raw.astype(int) - frame_pattern(0)).mean() < 4
@@ -154,6 +155,33 @@ def test_volume_window_presets(make_window, qtbot, tmp_path: Path) -> None:
     raw1 = window.session.item.raw.astype(float)
     want1 = np.clip((raw1 + 1350) * 255 / 1500, 0, 255).astype(np.uint8)
     assert np.abs(window.session.item.display.astype(int) - want1).max() <= 1
+
+
+def test_cross_sections_of_a_volume(make_window, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QPoint
+
+    path = write_nifti(tmp_path / "ct.nii.gz", volume((20, 16, 12)))  # spacing 0.8, 0.7, 2.5
+    window, ctl = _stack_window(make_window, path, qtbot)
+    assert ctl.views_dock.isVisible()
+    ctl.update_views()
+    views = ctl.views
+    # coronal: 12 slices of 20 columns, 2.5 mm against 0.8 mm -> 260 px wide, 488 px high
+    assert views.row_view.width() == 260 and views.row_view.height() == pytest.approx(487.5, abs=1)
+    assert views.column_view.height() == pytest.approx(260 * 12 * 2.5 / (16 * 0.7), abs=1)
+    assert "y = 8" in views.row_title.text()  # through the centre before the cursor moves
+    # superior (last slice) on top: a click at the top goes to the last slice, at the bottom
+    # to the first
+    qtbot.mouseClick(views.row_view, Qt.MouseButton.LeftButton, pos=QPoint(100, 3))
+    assert ctl.index == 11
+    qtbot.mouseClick(
+        views.column_view,
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(100, views.column_view.height() - 3),
+    )
+    assert ctl.index == 0
+    ctl._on_cursor(5.5, 3.2)  # the cursor over the slice picks the planes
+    qtbot.waitUntil(lambda: "y = 3" in views.row_title.text(), timeout=2000)
+    assert "x = 5" in views.column_title.text()
 
 
 def test_frame_path_in_sidecar_opens_its_stack(make_window, qtbot, tmp_path: Path) -> None:

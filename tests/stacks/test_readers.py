@@ -171,3 +171,22 @@ def test_truncated_nii_gz_names_the_file_at_the_missing_slice(tmp_path: Path) ->
         assert stack.frame(1)[3, 7] == 100 * 7 + 10 * 3 + 1  # early slices are there
         with pytest.raises(ReadError, match=r"cut\.nii\.gz: the file ends before slice 11"):
             stack.frame(11)
+
+
+@pytest.mark.parametrize("name", ["v.nii", "v.nii.gz", "dicom", "t.tif"])
+def test_cross_sections(tmp_path: Path, name: str) -> None:
+    import tifffile
+
+    if name == "dicom":
+        path = write_dicom_series(tmp_path / "ct", n=5)
+    elif name == "t.tif":
+        path = tmp_path / name
+        tifffile.imwrite(path, volume((5, 8, 10)).astype(np.uint16))
+    else:
+        path = write_nifti(tmp_path / name, volume((10, 8, 5)))
+    with open_stack(path) as stack:
+        frames = np.stack([stack.frame(k) for k in range(len(stack))])  # (n, H, W)
+        row = stack.cross_section("row", 3)
+        col = stack.cross_section("column", 6)
+        assert row.shape == (len(stack), frames.shape[2]) and np.array_equal(row, frames[:, 3])
+        assert col.shape == (len(stack), frames.shape[1]) and np.array_equal(col, frames[:, :, 6])

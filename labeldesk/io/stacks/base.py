@@ -54,6 +54,23 @@ class Stack:
         with self._lock:
             return self._read(i)
 
+    def cross_section(self, axis: str, index: int) -> np.ndarray:
+        """The plane across the frames: ``"row"`` ``y = index`` gives ``(frames, W)``,
+        ``"column"`` ``x = index`` gives ``(frames, H)`` (row ``k`` = frame ``k``).
+
+        For a volume of axial slices these are the coronal and sagittal planes. This reads
+        every frame once and keeps them (the whole stack in memory); readers that can slice
+        their file directly (NIfTI) override it.
+        """
+        if axis not in ("row", "column"):
+            raise ValueError(f"axis must be 'row' or 'column', got {axis!r}")
+        with self._lock:
+            cube = getattr(self, "_cube", None)
+            if cube is None:
+                cube = np.stack([self._read(k) for k in range(self.count)])
+                self._cube = cube
+        return np.ascontiguousarray(cube[:, index] if axis == "row" else cube[:, :, index])
+
     def frame_name(self, index: int) -> str:
         """The file stem used for frame ``index`` in the sidecar folder (``000123``)."""
         width = max(6, len(str(max(self.count - 1, 0))))

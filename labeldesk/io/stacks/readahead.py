@@ -45,6 +45,9 @@ class ReadAhead(Stack):
     def frame_name(self, index: int) -> str:
         return self.stack.frame_name(index)
 
+    def cross_section(self, axis: str, index: int) -> np.ndarray:
+        return self.stack.cross_section(axis, index)
+
     def frame(self, index: int) -> np.ndarray:
         i = self.stack._check(index)
         cached = self._cache.get(i)

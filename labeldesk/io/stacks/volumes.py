@@ -132,6 +132,34 @@ class NiftiStack(Stack):
             plane = plane.astype(np.float32)
         return np.ascontiguousarray(plane.T)
 
+    def cross_section(self, axis: str, index: int) -> np.ndarray:
+        """Coronal (``"row"``) or sagittal (``"column"``) plane straight from the file (a
+        ``.nii.gz`` waits for its decompression to finish)."""
+        if axis not in ("row", "column"):
+            raise ValueError(f"axis must be 'row' or 'column', got {axis!r}")
+        with self._lock:
+            if self._thread is not None:
+                with self._cond:
+                    self._cond.wait_for(lambda: self._done)
+                total = self._offset + self.count * self._slice_bytes
+                if self._written < total:
+                    raise self._fail(self._error or "the file ends before its last slice")
+                assert self._tmp is not None
+                vol = np.memmap(
+                    self._tmp, self._raw_dtype, "r", self._offset, self._shape3, order="F"
+                )
+                plane = np.asarray(vol[:, index, :] if axis == "row" else vol[index, :, :])
+                if self._slope != 1 or self._inter != 0:
+                    plane = plane.astype(np.float32) * self._slope + self._inter
+                plane = plane.astype(plane.dtype.newbyteorder("="), copy=False)
+            else:
+                obj = self._img.dataobj
+                plane = np.asarray(obj[:, index, :] if axis == "row" else obj[index, :, :])
+                plane = plane.reshape(plane.shape[0], -1)
+                if plane.dtype.kind == "f" and plane.dtype != np.float32:
+                    plane = plane.astype(np.float32)
+        return np.ascontiguousarray(plane.T)  # rows = slices
+
     def close(self) -> None:
         if self._thread is not None:
             self._closing = True

@@ -58,5 +58,6 @@ def install(window: Any) -> StackController:
         if spec.id not in window.actions.actions:
             window.actions.add(spec)
     window.actions.menus["View"].addAction(ctl.dock.toggleViewAction())
+    window.actions.menus["View"].addAction(ctl.views_dock.toggleViewAction())
     window.stack_opener = ctl
     return ctl

@@ -37,6 +37,7 @@ from labeldesk.io.stacks.base import Stack
 from labeldesk.io.stacks.sidecar import SidecarStore, open_annotations
 from labeldesk.ui.canvas.pyramid import coarse_levels
 from labeldesk.ui.stack.dock import WINDOW_PRESETS, FrameDock
+from labeldesk.ui.stack.views import CrossViews
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.images import LoadedImage
 from labeldesk.ui.workers.lifetime import stop_on_close
@@ -100,6 +101,19 @@ class StackController(QObject):
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
+        self.views = CrossViews(window)
+        self.views_dock = QDockWidget("Cross-sections", window)
+        self.views_dock.setObjectName("dock.cross_sections")
+        self.views_dock.setWidget(self.views)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.views_dock)
+        self.views_dock.hide()
+        self.views.frame_chosen.connect(self.go_to)
+        self._cursor: tuple[int, int] | None = None
+        self._views_timer = QTimer(self)
+        self._views_timer.setSingleShot(True)
+        self._views_timer.setInterval(120)
+        self._views_timer.timeout.connect(self.update_views)
+        window.canvas.cursor_moved.connect(self._on_cursor)
         self.host = WorkerHost(Worker(), name="labeldesk-stack", parent=self)
         self._plan: PropagationPlan | None = None
         self._result: StackResult | None = None
@@ -160,7 +174,9 @@ class StackController(QObject):
         info += f"; labels in {annotations.store.folder.name}/"
         self.panel.set_stack(len(stack), info, volume)
         self.window_preset = None
+        self._cursor = None
         self.dock.show()
+        self.views_dock.setVisible(volume and len(stack) > 1)
         self.index = -1
         return self.show_frame(0)
 
@@ -171,6 +187,7 @@ class StackController(QObject):
             self.stack.close()
         self.stack, self.annotations = None, None
         self.dock.hide()
+        self.views_dock.hide()
 
     def stop(self) -> None:
         self._timer.stop()
@@ -216,7 +233,35 @@ class StackController(QObject):
         self.index = index
         self.panel.set_frame(index)
         self.window.status.set_index(index, len(self.stack))
+        self._views_timer.start()
         return True
+
+    def _on_cursor(self, x: float, y: float) -> None:
+        if self.stack is None or not self.views_dock.isVisible():
+            return
+        h, w = self.stack.frame_shape[:2]
+        if 0 <= x < w and 0 <= y < h:
+            self._cursor = (int(x), int(y))
+            self._views_timer.start()
+
+    def update_views(self) -> None:
+        """Redraw the cross-sections through the cursor (the centre before it moves)."""
+        if self.stack is None or not self.views_dock.isVisible():
+            return
+        h, w = self.stack.frame_shape[:2]
+        cursor = self._cursor or (w // 2, h // 2)
+        flip = self.stack.affine is not None and self.stack.affine[2, 2] > 0
+        try:
+            self.views.update_views(
+                self.stack.cross_section,
+                self._display,
+                self.stack.spacing,
+                cursor,
+                self.index,
+                flip,
+            )
+        except (LabeldeskError, ValueError) as exc:
+            self.window.show_message(str(exc), "status")
 
     def _view(self) -> tuple[float, float, float]:
         """Zoom and the image point at the centre of the view (kept from frame to frame)."""
@@ -266,6 +311,7 @@ class StackController(QObject):
             display = np.ascontiguousarray(self._display(self.window.session.item.raw))
             self.window.session.item.display = display
             self.window.canvas.set_image(display, coarse_levels(display))
+            self._views_timer.start()
 
     def _on_session_loaded(self) -> None:
         item = self.window.session.item
