@@ -210,3 +210,12 @@ def test_bad_prompts_are_refused(golden: Golden) -> None:
         pred.predict(point_coords=np.array([P_FG]), point_labels=[1], mask_input=np.zeros((64, 64)))
     with pytest.raises(ModelError, match="uint8"):
         pred.set_image(np.zeros((10, 10, 3), dtype=np.float32))
+
+
+def test_mask_only_prompt_has_no_point_token(golden: Golden) -> None:
+    """As the official image predictor: a mask alone gives no sparse token (no padding point),
+    unlike the video path, which always passes a "not a point" pair."""
+    mask = golden["e_point_maskinput_single/mask_input"][0]
+    r = golden.predictor.predict_full(mask_input=mask, multimask_output=False)
+    assert r.sparse.shape == (1, 0, 64)
+    assert r.masks.shape == (1, 200, 300) and np.isfinite(r.logits).all()

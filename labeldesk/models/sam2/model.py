@@ -143,15 +143,21 @@ class Sam2Model(nn.Module):
         coords: torch.Tensor | None,
         labels: torch.Tensor | None,
         mask_input: torch.Tensor | None = None,
+        empty_point: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Prompts in model pixels (B, N, 2) / labels (B, N) (box corners as labels 2, 3),
-        mask_input (B, 1, 4E, 4E). Returns all 4 tokens' masks, iou, token outputs, object
-        scores, and the sparse and dense embeddings."""
-        if coords is None or labels is None:
+        mask_input (B, 1, 4E, 4E). Without points, the video path (``empty_point``) passes a
+        "not a point" (plus the padding point); the image predictor passes no point token.
+        Returns all 4 tokens' masks, iou, token outputs, object scores, and the sparse and
+        dense embeddings."""
+        points: tuple[torch.Tensor, torch.Tensor] | None = None
+        if coords is not None and labels is not None:
+            points = (coords, labels)
+        elif empty_point:
             b = 1 if mask_input is None else mask_input.shape[0]
-            coords = torch.zeros((b, 1, 2), device=self.device)
-            labels = -torch.ones((b, 1), dtype=torch.int64, device=self.device)
-        sparse, dense = self.sam_prompt_encoder((coords, labels), None, mask_input)
+            zeros = torch.zeros((b, 1, 2), device=self.device)
+            points = (zeros, -torch.ones((b, 1), dtype=torch.int64, device=self.device))
+        sparse, dense = self.sam_prompt_encoder(points, None, mask_input)
         pe = self.sam_prompt_encoder.get_dense_pe()
         masks, iou, tokens, score = self.sam_mask_decoder.predict_all(
             image_embed, pe, sparse, dense, high_res

@@ -214,7 +214,7 @@ class Sam2Predictor:
             c_t = torch.as_tensor(coords, device=dev) if coords is not None else None
             l_t = torch.as_tensor(labels, device=dev) if labels is not None else None
             all_masks, all_iou, tokens, score, sparse, dense = self.model.decode(
-                feats.image_embed, feats.high_res, c_t, l_t, mask_t
+                feats.image_embed, feats.high_res, c_t, l_t, mask_t, empty_point=False
             )
             low, iou = self.model.sam_mask_decoder.select(all_masks, all_iou, multimask_output)
             logits = F.interpolate(low, size=(h, w), mode="bilinear", align_corners=False)
