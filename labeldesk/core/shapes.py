@@ -8,6 +8,7 @@ bitmap as an ``(h, w)`` bool crop whose inclusive integer box is ``points`` =
 from __future__ import annotations
 
 import itertools
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,9 @@ class Shape:
     visible: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
     uid: int = field(default_factory=next_uid)
+    # the mask's base64 text as read, with the fingerprint of the bitmap it encodes: written
+    # back unchanged (exact, and no slow PNG encode) while the bitmap is the same
+    mask_text: tuple[int, str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.points = as_points(self.points)
@@ -148,6 +152,7 @@ class Shape:
             visible=self.visible,
             extra=_deep_copy_json(self.extra),
             uid=next_uid() if new_uid else self.uid,
+            mask_text=self.mask_text,
         )
 
     def same_as(self, other: Shape) -> bool:
@@ -215,6 +220,12 @@ class KeptShape:
     def describe(self) -> str:
         """``"cannot draw <type> 'label': reason"`` for panels and reports."""
         return f"cannot draw {self.shape_type} {self.label!r}: {self.reason}"
+
+
+def mask_fingerprint(mask: np.ndarray) -> int:
+    """A checksum of a bitmap and its size (for :attr:`Shape.mask_text`)."""
+    bits = np.packbits(np.asarray(mask, dtype=bool))
+    return zlib.crc32(bits.tobytes(), zlib.crc32(repr(mask.shape).encode()))
 
 
 def _deep_copy_json(value: Any) -> Any:

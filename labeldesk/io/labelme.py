@@ -21,7 +21,14 @@ from PIL import Image
 
 from labeldesk.core.document import LABELME_VERSION, Document
 from labeldesk.core.errors import ImageReadError, InvalidShapeError, ReadError, WriteError
-from labeldesk.core.shapes import POINT_COUNTS, KeptShape, Shape, check_point_count, mask_box
+from labeldesk.core.shapes import (
+    POINT_COUNTS,
+    KeptShape,
+    Shape,
+    check_point_count,
+    mask_box,
+    mask_fingerprint,
+)
 from labeldesk.io.atomic import atomic_write_text
 from labeldesk.io.images import (
     DEFAULT_MAX_PIXELS,
@@ -146,6 +153,7 @@ def _read_mask(path: Path, where: str, text: str, shape: Shape, image_px: int) -
         shape.mask = decode_mask(raw)
     except ValueError as exc:
         raise ReadError(path, f"the mask cannot be decoded: {exc}", field=f"{where}.mask") from exc
+    shape.mask_text = (mask_fingerprint(shape.mask), text)
 
 
 def _read_shape(path: Path, i: int, raw: Any, image_px: int) -> Shape:
@@ -372,9 +380,18 @@ def shape_to_dict(shape: Shape) -> dict[str, Any]:
         description=shape.description,
         shape_type=shape.shape_type,
         flags=dict(shape.flags),
-        mask=None if shape.mask is None else encode_mask(shape.mask),
+        mask=None if shape.mask is None else _mask_text(shape),
     )
     return out
+
+
+def _mask_text(shape: Shape) -> str:
+    """The mask's text as read while the bitmap is unchanged, else a fresh encoding."""
+    assert shape.mask is not None
+    kept = shape.mask_text
+    if kept is not None and kept[0] == mask_fingerprint(shape.mask):
+        return kept[1]
+    return encode_mask(shape.mask)
 
 
 def _relative_image_path(doc: Document, json_path: Path) -> str | None:

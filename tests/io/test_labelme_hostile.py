@@ -312,3 +312,27 @@ def test_mask_shape_mask_decodes_with_allow_list_only(folder: Path) -> None:
     with pytest.raises(ValueError, match="not a base64 PNG"):
         decode_mask(eps)
     np.testing.assert_array_equal(decode_mask(_mask_png(3, 2)), np.zeros((2, 3), bool))
+
+
+def test_unchanged_mask_is_written_back_as_read(folder: Path) -> None:
+    import PIL.PngImagePlugin  # noqa: F401
+
+    buf = io.BytesIO()
+    bitmap = np.zeros((4, 5), np.uint8)
+    bitmap[1:3, 1:4] = 1
+    # written with other PNG settings than ours (as another tool would): not our encoding
+    Image.fromarray(bitmap).save(buf, format="PNG", compress_level=0)
+    theirs = base64.b64encode(buf.getvalue()).decode("ascii")
+
+    def mutate(d):
+        d["shapes"][7]["mask"] = theirs
+
+    path = _write(folder, "theirs.json", mutate)
+    doc = read_labelme(path)
+    write_labelme(doc, folder / "out.json")
+    assert json.loads((folder / "out.json").read_text())["shapes"][7]["mask"] == theirs
+    doc.shapes[7].mask[0, 0] = True  # an edit in place: encoded afresh
+    write_labelme(doc, folder / "out2.json")
+    again = read_labelme(folder / "out2.json")
+    assert json.loads((folder / "out2.json").read_text())["shapes"][7]["mask"] != theirs
+    assert again.shapes[7].mask[0, 0] and again.shapes[7].mask.sum() == 7
