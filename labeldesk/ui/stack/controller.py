@@ -178,7 +178,9 @@ class StackController(QObject):
         self.dock.show()
         self.views_dock.setVisible(volume and len(stack) > 1)
         self.index = -1
-        return self.show_frame(0)
+        shown = self.show_frame(0)
+        QTimer.singleShot(100, self.window.canvas.fit)  # once the docks have taken their room
+        return shown
 
     def close_stack(self) -> None:
         self.play(False)

@@ -64,6 +64,7 @@ class CrossViews(QWidget):
             box.addLayout(col)
             view.clicked.connect(self.frame_chosen)
         box.addStretch(1)
+        self.setMinimumWidth(2 * WIDTH + 24)  # the dock takes its room when shown, not later
 
     def update_views(
         self,
