@@ -83,7 +83,7 @@ def plan_propagation(
 ) -> PropagationPlan:
     """Give the chosen objects of frame ``start`` track ids and find where each must stop.
 
-    Loads the documents of the target frames (to find the person-made objects).
+    Loads the documents of the annotated target frames (to find the person-made objects).
     """
     step = 1 if stop >= start else -1
     chosen = stack.ensure_tracks(start, indices)
@@ -99,7 +99,10 @@ def plan_propagation(
             sources[s.group_id] = (m, s)
     targets = list(range(start + step, stop + step, step))
     stops: dict[int, int] = {}
+    annotated = set(stack.annotated_frames())  # a frame without objects stops nothing
     for j in targets:
+        if j not in annotated:
+            continue
         doc = stack.document(j)
         for track in sources:
             if track not in stops and has_person_made(doc, track):
