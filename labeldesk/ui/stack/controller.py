@@ -172,6 +172,8 @@ class StackController(QObject):
         if volume:
             info += f", spacing {sx:.3g} x {sy:.3g} x {sz:.3g}"
         info += f"; labels in {annotations.store.folder.name}/"
+        if stack.notes:
+            info += " (" + "; ".join(stack.notes) + ")"  # e.g. which DICOM series was opened
         self.panel.set_stack(len(stack), info, volume)
         self.window_preset = None
         self._cursor = None
