@@ -137,6 +137,13 @@ def test_interpolate_action_fills_between_key_frames(make_window, qtbot, tmp_pat
     assert (tmp_path / "v.mp4.labels" / "000003.json").is_file()
     window.undo()  # one undo step takes the frame's interpolation back
     assert len(window.session.doc) == 0
+    window.redo()
+    # and one action takes it back on every frame
+    window.actions["stack.undo_job"].trigger()
+    assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 10))
+    saved = json.loads((tmp_path / "v.mp4.labels" / "000003.json").read_text())
+    assert saved["shapes"] == []
+    assert len(ctl.annotations.document(0)) == 1 and len(ctl.annotations.document(10)) == 1
 
 
 def test_volume_window_presets(make_window, qtbot, tmp_path: Path) -> None:

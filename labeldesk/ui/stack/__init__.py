@@ -53,6 +53,9 @@ def install(window: Any) -> StackController:
                    lambda w: ctl.propagate(-1), (), "mdi6.arrow-left-bold-box-outline", section=5),
         ActionSpec("stack.interpolate", "&Interpolate Between Key Frames", "Tools",
                    lambda w: ctl.interpolate(), ("Ctrl+Shift+L",), "mdi6.vector-polyline", section=5),
+        ActionSpec("stack.undo_job", "&Undo Last Propagation or Interpolation", "Tools",
+                   lambda w: ctl.undo_last_job(), ("Ctrl+Alt+Z",), "mdi6.undo-variant", section=5,
+                   tip="Take it back on every frame it changed"),
     ]  # fmt: skip
     for spec in specs:
         if spec.id not in window.actions.actions:

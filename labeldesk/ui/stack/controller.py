@@ -119,6 +119,8 @@ class StackController(QObject):
         self._result: StackResult | None = None
         self._rid: int | None = None
         self._job_host: WorkerHost = self.host
+        self._job_kind = ""  # "Propagate" or "Interpolate": the undo step each frame got
+        self._last_job: tuple[str, list[int]] | None = None
         self.panel.frame_chosen.connect(self.go_to)
         self.panel.window_chosen.connect(self.set_window)
         self.panel.propagate.connect(self.propagate)
@@ -346,6 +348,7 @@ class StackController(QObject):
         self._result.stopped.update(self._plan.stops)
         sam2 = self._sam2_host()
         self._job_host = sam2 or self.host
+        self._job_kind = "Propagate"
         self.panel.set_busy(True, "propagating with SAM 2.1…" if sam2 else "propagating…")
         verb = "Propagated with SAM 2.1" if sam2 else "Propagated"
         callbacks = dict(
@@ -393,6 +396,7 @@ class StackController(QObject):
         if result is None:
             return
         self._result = None
+        self._last_job = (self._job_kind, list(result.changed))
         saved = self._save_other_frames()
         stops = "".join(f"; track {t} stops at frame {f}" for t, f in result.stopped.items())
         self.window.show_message(
@@ -415,6 +419,24 @@ class StackController(QObject):
             saved.append(i)
         return saved
 
+    def undo_last_job(self) -> None:
+        """Take back the last propagation or interpolation on every frame it changed (each
+        frame's own undo step, where it is still that frame's last edit)."""
+        if self._last_job is None or self.annotations is None or self.host.is_busy():
+            self.window.show_message("No propagation or interpolation to undo", "status")
+            return
+        kind, frames = self._last_job
+        self._last_job = None
+        undone = 0
+        for i in frames:
+            doc = self.annotations.document(i)
+            if doc.history.undo_text() == kind and doc.undo():
+                undone += 1
+        if self.window.session.doc is not None:
+            self.window.session.selection.prune(self.window.session.doc)
+        self._save_other_frames()
+        self.window.show_message(f"Undid {kind.lower()} on {undone} frames", "status")
+
     def key_frames(self) -> list[int]:
         """Frames with an object a person made (not machine-made)."""
         if self.annotations is None:
@@ -434,6 +456,7 @@ class StackController(QObject):
             self.window.show_message("Interpolation needs two key frames with objects", "status")
             return
         self._result = total = StackResult()
+        self._job_kind = "Interpolate"
         for a, b in zip(keys, keys[1:], strict=False):
             job = interpolate(self.annotations, a, b, frames=self.stack.frame)
             try:
