@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from labeldesk.ui.actions import ActionSpec
-from labeldesk.ui.stack.controller import StackController, opens_as_stack
+from labeldesk.ui.stack.controller import StackController
+from labeldesk.ui.stack.paths import opens_as_stack
 
 __all__ = ["StackController", "install", "opens_as_stack"]
 

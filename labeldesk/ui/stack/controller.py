@@ -32,59 +32,16 @@ from labeldesk.core.stack_jobs import (
     track_masks,
 )
 from labeldesk.io import to_display
-from labeldesk.io.stacks import open_stack, stack_kind
+from labeldesk.io.stacks import open_stack
 from labeldesk.io.stacks.base import Stack
 from labeldesk.io.stacks.sidecar import SidecarStore, open_annotations
 from labeldesk.ui.canvas.pyramid import coarse_levels
 from labeldesk.ui.stack.dock import WINDOW_PRESETS, FrameDock
+from labeldesk.ui.stack.paths import VOLUME_KINDS, opens_as_stack, sam2_job, sidecar_frame
 from labeldesk.ui.stack.views import CrossViews
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.images import LoadedImage
 from labeldesk.ui.workers.lifetime import stop_on_close
-
-VOLUME_KINDS = ("nifti", "dicom", "tiff")
-
-
-def opens_as_stack(path: str | Path) -> bool:
-    """True for what File ▸ Open should show with the frame slider (not plain images)."""
-    p = Path(path)
-    kind = stack_kind(p) if p.exists() else None
-    if kind in ("video", "nifti", "dicom"):
-        return True
-    if kind == "tiff":
-        try:
-            import tifffile
-
-            with tifffile.TiffFile(str(p)) as tif:
-                series = tif.series[0]
-                shape = tuple(series.shape)
-                return len(series.pages) > 1 or (len(shape) == 3 and shape[-1] not in (3, 4))
-        except Exception:
-            return False
-    return False
-
-
-def _sam2_job(host: WorkerHost, plan: PropagationPlan, frames: Any, count: int) -> Any:
-    """A job for the inference worker: SAM 2.1's video predictor on the loaded model."""
-
-    def job() -> Any:
-        from labeldesk.models.sam2 import Sam2VideoPredictor
-        from labeldesk.models.stack_tracker import sam2_track_masks
-
-        model = host.worker.session._sam  # type: ignore[attr-defined]  # in its own thread
-        return (yield from sam2_track_masks(plan, frames, count, Sam2VideoPredictor(model)))
-
-    return job
-
-
-def sidecar_frame(path: str | Path) -> tuple[Path, int] | None:
-    """``(stack, frame)`` for ``X.labels/000123.png`` (or ``.json``) when ``X`` exists."""
-    p = Path(path)
-    folder = p.parent
-    if not folder.name.endswith(".labels") or not p.stem.isdigit():
-        return None
-    stack = folder.with_name(folder.name[: -len(".labels")])
-    return (stack, int(p.stem)) if stack.exists() else None
 
 
 class StackController(QObject):
@@ -357,7 +314,7 @@ class StackController(QObject):
             on_error=self._on_error,
         )
         if sam2 is not None:
-            job = _sam2_job(sam2, self._plan, self.stack.frame, len(self.stack))
+            job = sam2_job(sam2, self._plan, self.stack.frame, len(self.stack))
             self._rid = sam2.submit(job, key="stack-propagate", **callbacks)
         else:
             self._rid = self.host.submit(
