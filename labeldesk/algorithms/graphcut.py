@@ -14,6 +14,14 @@ What goes beyond a plain ``cv2.grabCut(image, mask, rect, ...)``:
 - Scribbles alone (no box) work: the crop is their bounding box grown, and the unknown pixels
   are first labelled by a marker watershed from the scribbles, which gives GrabCut's colour
   models a sensible start.
+- The scaled-down result's boundary is redone at full resolution (up to ``REFINE_SIDE``
+  pixels across): a second GrabCut in which everything farther from the coarse boundary than
+  the coarse pixel size is fixed. The background ring around the region is a quarter of its
+  size (at least 16 px) so the background colour model sees enough of the surroundings, and
+  extreme points are definite-object discs of radius 3. On the real set
+  (benchmarks/bench_interactive.py) this puts ``box=`` and ``extreme_points=`` at or above plain
+  full-resolution ``cv2.grabCut`` / DEXTR-style GrabCut in the same run (before: 0.41 vs 0.54
+  for extreme points on a held-out set).
 - Only the connected parts of the result that touch a foreground input (scribble or extreme
   point) are kept, plus the largest part when a box was drawn (or nothing else is kept), which
   removes the stray blobs GrabCut often leaves.
@@ -41,6 +49,11 @@ from labeldesk.algorithms._validate import (
 )
 
 MAX_SIDE = 256
+MARGIN = 0.25  # background ring around the region, as a fraction of its longer side
+MARGIN_MIN = 16
+REFINE_SIDE = 512  # the boundary is redone at full resolution up to this many pixels across
+REFINE_ITERATIONS = 2
+EXTREME_DISC = 3  # radius of the definite-object disc at each extreme point
 
 
 def grabcut(
@@ -123,7 +136,7 @@ def grabcut(
         grow = max(sw, sh) // (4 if bg is not None else 2) + 8
         region = grow_window(swin, grow, shape)
     rw, rh = region[2] - region[0], region[3] - region[1]
-    win = grow_window(region, max(8, max(rw, rh) // 10), shape)
+    win = grow_window(region, max(MARGIN_MIN, int(max(rw, rh) * MARGIN)), shape)
 
     labels = _initial_labels(img, win, region, pts, fg, bg, box is not None)
     fg_c = None if fg is None else crop(fg, win)
@@ -173,7 +186,7 @@ def _initial_labels(
     if pts is not None:
         for p in pts:
             px, py = pixel(p)
-            cv2.circle(labels, (px - x0, py - y0), 2, cv2.GC_FGD, -1)
+            cv2.circle(labels, (px - x0, py - y0), EXTREME_DISC, cv2.GC_FGD, -1)
     if not (labels == cv2.GC_BGD).any():
         # the region covers the whole image: let its frame be probable background
         frame = np.zeros(labels.shape, dtype=bool)
@@ -200,8 +213,12 @@ def _run(
     bg: np.ndarray | None,
     iterations: int,
     max_side: int,
+    refine: bool = True,
 ) -> np.ndarray:
-    """GrabCut on the crop, scaled down to ``max_side`` if larger; bool mask of crop size."""
+    """GrabCut on the crop, scaled down to ``max_side`` if larger; bool mask of crop size.
+
+    With ``refine``, a scaled-down result's boundary is redone at full resolution
+    (:func:`_refine`)."""
     ch, cw = labels.shape
     rgb = to_rgb8(sub)
     scale = min(1.0, max_side / max(ch, cw))
@@ -230,12 +247,61 @@ def _run(
     if scale < 1.0:
         prob = cv2.resize(prob, (cw, ch), interpolation=cv2.INTER_LINEAR)
     out = prob > 0.5
+    if refine and scale < 1.0 and out.any() and not out.all():
+        out = _refine(rgb, labels, out, fg, bg, scale)
     out[labels == cv2.GC_BGD] = False
     out[labels == cv2.GC_FGD] = True
     if bg is not None:
         out[bg] = False
     if fg is not None:
         out[fg] = True
+    return out
+
+
+def _refine(
+    rgb: np.ndarray,
+    labels: np.ndarray,
+    coarse: np.ndarray,
+    fg: np.ndarray | None,
+    bg: np.ndarray | None,
+    scale: float,
+) -> np.ndarray:
+    """The coarse result's boundary redone at full resolution (or at ``REFINE_SIDE`` for
+    larger crops): GrabCut again, with everything farther than the coarse scale's pixel size
+    from the boundary fixed, so only a band around it is decided, by colour models learnt at
+    the finer scale."""
+    ch, cw = coarse.shape
+    rs = min(1.0, REFINE_SIDE / max(ch, cw))
+    size = (max(2, round(cw * rs)), max(2, round(ch * rs)))
+    if rs < 1.0:
+        work = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        mask = cv2.resize(coarse.view(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+        hard = cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
+    else:
+        work, mask, hard = rgb, coarse, labels
+    band = int(np.ceil(rs / scale)) + 2
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
+    inner = cv2.erode(mask.view(np.uint8), k).astype(bool)
+    outer = cv2.dilate(mask.view(np.uint8), k).astype(bool)
+    lab = np.where(mask, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    lab[inner] = cv2.GC_FGD
+    lab[~outer] = cv2.GC_BGD
+    lab[hard == cv2.GC_BGD] = cv2.GC_BGD
+    lab[hard == cv2.GC_FGD] = cv2.GC_FGD
+    for stroke, value in ((bg, cv2.GC_BGD), (fg, cv2.GC_FGD)):
+        if stroke is not None:
+            s = stroke
+            if rs < 1.0:
+                s = cv2.resize(stroke.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+            lab[s] = value
+    if not ((lab == cv2.GC_PR_FGD) | (lab == cv2.GC_PR_BGD)).any():
+        return coarse
+    fg_model = np.zeros((1, 65), np.float64)
+    bg_model = np.zeros((1, 65), np.float64)
+    cv2.grabCut(work, lab, None, bg_model, fg_model, REFINE_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    out = np.isin(lab, (cv2.GC_FGD, cv2.GC_PR_FGD))
+    if rs < 1.0:
+        out = cv2.resize(out.astype(np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR) > 0.5
     return out
 
 
