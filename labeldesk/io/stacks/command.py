@@ -37,7 +37,14 @@ class PropagateCommand:
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("src", metavar="SRC", help="video, frame folder, TIFF, NIfTI or DICOM")
-        parser.add_argument("--from", dest="start", type=_frame, required=True, metavar="I")
+        parser.add_argument(
+            "--from",
+            dest="start",
+            type=_frame,
+            required=True,
+            metavar="I",
+            help="the frame whose objects are carried (0-based)",
+        )
         parser.add_argument(
             "--to",
             dest="stop",
