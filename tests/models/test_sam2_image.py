@@ -109,6 +109,7 @@ class Golden:
             SHARED / "sam2_tiny_state.pt", "cpu", config=SHARED / "sam2_tiny_config.json"
         )
         self.predictor = Sam2Predictor(self.model)
+        self.predictor.keep_input = True
         self.predictor.set_image(self.image)
 
     def __getitem__(self, key: str) -> np.ndarray:

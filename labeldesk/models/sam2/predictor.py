@@ -50,6 +50,7 @@ class Sam2Predictor:
 
     def __init__(self, model: Sam2Model) -> None:
         self.model = model.eval()
+        self.keep_input = False  # keep the preprocessed S x S input (for inspection)
         self.reset_image()
 
     def reset_image(self) -> None:
@@ -80,7 +81,7 @@ class Sam2Predictor:
         with torch.inference_mode():
             x = self.model.preprocess(tensor)
             self.features = self.model.encode(x)
-        self.preprocessed = x
+        self.preprocessed = x if self.keep_input else None
         self.original_size = (int(image.shape[0]), int(image.shape[1]))
         self.image_hash = image_key(image)
 
