@@ -194,7 +194,7 @@ class Sam2Model(nn.Module):
             sel_masks, sel_iou = dec.select(masks, iou, False)
             sel_tokens = tokens[:, 0:1]
         appearing = score > 0
-        sel_masks = torch.where(appearing[:, :, None, None], sel_masks, NO_OBJ_SCORE)
+        sel_masks = torch.where(appearing[:, :, None, None], sel_masks, NO_OBJ_SCORE).float()
         b = sel_masks.shape[0]
         rows = torch.arange(b, device=sel_masks.device)
         token = sel_tokens[:, 0]

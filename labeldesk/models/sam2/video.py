@@ -280,7 +280,7 @@ class Sam2VideoPredictor:
     def _video_res(self, low_res: torch.Tensor, state: VideoState) -> np.ndarray:
         with torch.inference_mode():
             up = F.interpolate(low_res, size=state.video_hw, mode="bilinear", align_corners=False)
-        return up[0, 0].cpu().numpy()
+        return up[0, 0].float().cpu().numpy()
 
     # ---------------------------------------------------------------------- tracking
     def _track(
