@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import qtawesome as qta
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+
+from labeldesk.ui import icons
 
 MENUS = ("File", "Edit", "View", "Tools", "Classes", "Help")
 
@@ -215,7 +216,7 @@ class ActionManager(QObject):
         action.setShortcuts([QKeySequence(s) for s in self.bindings[spec.id]])
         if spec.icon and self._colors is not None:
             action.setIcon(
-                qta.icon(
+                icons.icon(
                     spec.icon,
                     color=self._colors[0],
                     color_active=self._colors[1],
@@ -281,7 +282,7 @@ class ActionManager(QObject):
         for spec in self.registry:
             if spec.icon:
                 self.actions[spec.id].setIcon(
-                    qta.icon(spec.icon, color=color, color_active=active, color_on=active)
+                    icons.icon(spec.icon, color=color, color_active=active, color_on=active)
                 )
 
     def set_enabled(self, condition: str, enabled: bool) -> None:

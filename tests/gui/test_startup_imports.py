@@ -57,6 +57,8 @@ NOT_AT_STARTUP = {
     "labeldesk.models.sam2": "SAM 2 is loaded on demand",
     "shapely": "Edit > Union/Subtract/Intersect/Simplify only",
     "labeldesk.core.tools.geometry": "Edit > Union/Subtract/Intersect/Simplify only",
+    "qtawesome": "icons come from labeldesk.ui.icons (qtpy's star imports cost ~150 ms CPU)",
+    "qtpy": "only through qtawesome",
     "pyqtgraph": "the training plot only",
     "sklearn": "the pixel classifier only",
     "scipy": "not used by the app's start-up",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import qtawesome as qta
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.core.classes import ClassCatalogue
+from labeldesk.ui import icons
 from labeldesk.ui.panels.common import swatch
 
 BUTTONS = (
@@ -85,7 +85,7 @@ class ClassesPanel(QWidget):
 
     def set_icon_color(self, color: str) -> None:
         for b in self.buttons.values():
-            b.setIcon(qta.icon(b.property("icon_name"), color=color))
+            b.setIcon(icons.icon(b.property("icon_name"), color=color))
 
     def current(self) -> str:
         item = self.tree.currentItem()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import qtawesome as qta
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.ui import icons
 from labeldesk.ui.folder import BAD, EMPTY, IMAGE_UNREADABLE, LABELED, UNLABELED, FileState
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -126,7 +126,7 @@ class FilesPanel(QWidget):
             return
         shown = REVIEW if state.state == LABELED and state.machine else state.state
         icon, color = STATE_ICONS[shown]
-        item.setIcon(qta.icon(icon, color=color))
+        item.setIcon(icons.icon(icon, color=color))
         item.setData(shown, STATE_ROLE)
         detail = {
             LABELED: f"{state.count} object{'s' if state.count != 1 else ''}",

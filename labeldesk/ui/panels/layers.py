@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-import qtawesome as qta
 from PySide6.QtCore import (
     QAbstractItemModel,
     QItemSelection,
@@ -34,6 +33,7 @@ from labeldesk.core.commands import EditShape, Reorder
 from labeldesk.core.document import Document
 from labeldesk.core.events import DocEvent
 from labeldesk.core.selection import Selection
+from labeldesk.ui import icons
 from labeldesk.ui.panels.common import swatch
 
 MIME = "application/x-labeldesk-layer-rows"
@@ -121,7 +121,7 @@ class LayersModel(QAbstractItemModel):
             else:
                 name = "mdi6.lock-outline" if shape.locked else "mdi6.lock-open-variant-outline"
             on = shape.locked if col == COL_LOCK else not shape.visible
-            return qta.icon(name, color=self.icon_color if not on else "#e5484d")
+            return icons.icon(name, color=self.icon_color if not on else "#e5484d")
         elif role == Qt.ItemDataRole.ToolTipRole:
             return "Show / hide (H)" if col == COL_VISIBLE else "Lock against edits"
         return None
