@@ -15,7 +15,6 @@ import colorsys
 from collections.abc import Sequence
 from typing import Any
 
-import qtawesome as qta
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from labeldesk.core.tools import TOOLS
 from labeldesk.core.tools.review import ProposalTool, render_proposals
 from labeldesk.models.proposals import Proposal
+from labeldesk.ui import icons
 
 INDEX_ROLE = 256  # Qt.ItemDataRole.UserRole: the proposal's index in the tool's items
 
@@ -228,7 +228,7 @@ class ProposalReview(QObject):
                     "Click to pick; 1-9 accepts as that class, Delete rejects"
                     + ("" if p.label else "; no class yet: Enter leaves it")
                 )
-                item.setIcon(qta.icon("mdi6.square", color=QColor(*self._colors[i])))
+                item.setIcon(icons.icon("mdi6.square", color=QColor(*self._colors[i])))
                 item.setData(INDEX_ROLE, i)
                 lst.addItem(item)
                 item.setSelected(i in tool.selected)
