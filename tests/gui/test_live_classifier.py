@@ -13,7 +13,7 @@ from labeldesk.ui.training.live import LIVE_ID, OVERLAY, install
 from tests.gui.conftest import wait_loaded
 from tests.gui.test_window_editing import drag
 from tests.gui.test_window_keyboard import key
-from tests.models.nuclei_data import nuclei, stroke_lines
+from tests.models.nuclei_data import make_folder, nuclei, stroke_lines
 
 
 def test_strokes_of_two_classes_give_an_overlay_then_objects(make_window, qtbot, tmp_path) -> None:
@@ -21,6 +21,7 @@ def test_strokes_of_two_classes_give_an_overlay_then_objects(make_window, qtbot,
     folder = tmp_path / "cells"
     folder.mkdir()
     cv2.imwrite(str(folder / "nuclei.png"), image[:, :, 0])
+    make_folder(folder, tiles=(3,))  # another labeled image: the classifier learns from it too
     w = make_window(folder)
     wait_loaded(qtbot, w, "nuclei.png")
     for name in ("nucleus", "background"):
@@ -30,6 +31,7 @@ def test_strokes_of_two_classes_give_an_overlay_then_objects(make_window, qtbot,
     try:
         w.actions.actions[LIVE_ID].trigger()
         assert live.active and w.actions.actions[LIVE_ID].isChecked()
+        qtbot.waitUntil(lambda: live.context_images == 1, timeout=60000)
         w.canvas.fit()
         key(w, Qt.Key.Key_B)
         w.ctx.brush_size = 3

@@ -11,7 +11,8 @@ named ``background`` or ``_background_`` is the background) and predicts a coars
 (every ``step``-th pixel, enlarged) for the overlay. :meth:`LiveClassifier.objects` predicts
 at full resolution and turns the map into objects per class (connected components, touching
 objects split by a distance-transform watershed), as shapes marked machine-made
-(``"forest"``).
+(``"forest"``). :meth:`LiveClassifier.set_context` adds the folder's other labeled images
+(polygons or strokes) to what it learns from.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -67,6 +69,35 @@ class LiveClassifier:
         self._features: np.ndarray | None = None
         self._channels = 1
         self.model: ForestModel | None = None
+        self._context: list[tuple[np.ndarray, np.ndarray]] = []
+        self._context_names: list[str] = []
+        self._context_xy: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def set_context(self, samples: Sequence[Any], class_names: Sequence[str]) -> None:
+        """The folder's other labeled images (:class:`.dataset.Sample`, labels ``i`` =
+        ``class_names[i - 1]``, 255 unknown): their labeled pixels join the strokes' at every
+        fit (sampled once; features at the working size)."""
+        self._context = [(s.image, s.label) for s in samples]
+        self._context_names = [str(c) for c in class_names]
+        self._context_xy = {}
+
+    def _context_pixels(self, channels: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if not self._context:
+            return None
+        if channels not in self._context_xy:
+            from labeldesk.algorithms.pixel_features import pixel_features
+
+            feats, labels = [], []
+            for image, label in self._context:
+                h, w = image.shape[:2]
+                wh, ww = self.work_size(h, w)
+                if (wh, ww) != (h, w):
+                    image = cv2.resize(image, (ww, wh), interpolation=cv2.INTER_AREA)
+                    label = cv2.resize(label, (ww, wh), interpolation=cv2.INTER_NEAREST)
+                feats.append(pixel_features(image, sigmas=self.settings.sigmas, channels=channels))
+                labels.append(label)
+            self._context_xy[channels] = sample_pixels(feats, labels, self.settings.per_class, 0)
+        return self._context_xy[channels]
 
     @staticmethod
     def work_size(h: int, w: int) -> tuple[int, int]:
@@ -100,7 +131,7 @@ class LiveClassifier:
         Raises:
             ModelError: fewer than two classes painted (say which are missing).
         """
-        names = stroke_classes(shapes)
+        names = sorted(set(stroke_classes(shapes)) | set(self._context_names))
         h, w = image.shape[:2]
         labels = labels_from_shapes(shapes, (h, w), names)
         wh, ww = self.work_size(h, w)
@@ -109,15 +140,27 @@ class LiveClassifier:
         if not any(is_background(s.label) for s in shapes):
             labels = np.where(labels == 0, IGNORE, labels).astype(np.uint8)  # strokes only
         painted = np.unique(labels[labels != IGNORE])
+        feats, f_seconds = self.features(image, key)
+        context = self._context_pixels(self._channels)
+        if context is not None:
+            lut = np.array(
+                [0] + [names.index(n) + 1 for n in self._context_names] + [0] * 256, np.int64
+            )
+            painted = np.union1d(painted, np.unique(lut[context[1]]))
         if len(painted) < 2:
             have = ", ".join(["background", *names][int(v)] for v in painted) or "nothing"
             raise ModelError(
                 "Live classifier: paint strokes of at least two classes (e.g. the objects "
                 f"and 'background'); so far: {have}"
             )
-        feats, f_seconds = self.features(image, key)
         start = time.perf_counter()
-        x, y = sample_pixels([feats], [labels], self.settings.per_class, 0)
+        if (labels != IGNORE).any():
+            x, y = sample_pixels([feats], [labels], self.settings.per_class, 0)
+        else:
+            x, y = np.zeros((0, feats.shape[2]), np.float32), np.zeros(0, np.int64)
+        if context is not None:
+            x = np.concatenate([x, context[0]])
+            y = np.concatenate([y, lut[context[1]]])
         trees, values = fit_forest(x, y, self.settings, seed=0)
         self.model = ForestModel(
             trees, names, values, feats.shape[2], self._channels, self.settings

@@ -5,13 +5,15 @@ an undo) sends the image and its shapes to one worker thread (latest request win
 :class:`~labeldesk.models.seg.live.LiveClassifier` fits a small random forest on the painted
 pixels and predicts a class map, shown as a translucent overlay (in each class's colour;
 background clear). Strokes of a class named ``background`` (or ``_background_``) teach the
-background. Enter turns the prediction into objects, in one undo step: the strokes drawn on
+background; the folder's other labeled images (polygons or strokes) are learnt from too.
+Enter turns the prediction into objects, in one undo step: the strokes drawn on
 this image are replaced by the objects (per class, connected components, touching objects
 split by a distance-transform watershed), marked machine-made (``"forest"``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -40,6 +42,20 @@ class LiveWorker(Worker):
 
         return True
 
+    def context(self, folder: str, exclude: str) -> int:
+        """Learn from the folder's other labeled images too (all but ``exclude``, the open
+        image's JSON); returns how many."""
+        from labeldesk.models.seg.command import folder_classes
+        from labeldesk.models.seg.forest_train import is_background, samples_from_folder
+
+        classes = [c for c in folder_classes(Path(folder)) if not is_background(c)]
+        samples: list[Any] = []
+        if classes:
+            samples, _notes = samples_from_folder(folder, classes)
+            samples = [s for s in samples if s.name != exclude]
+        self.classifier.set_context(samples, classes if samples else [])
+        return len(samples)
+
     def update(self, image: Any, key: str, shapes: list[Any]) -> Any:
         return self.classifier.update(image, key, shapes)
 
@@ -57,6 +73,7 @@ class LiveClassifierController(QObject):
         self.active = False
         self.prediction: Any = None  # the last LivePrediction shown
         self.seconds: list[float] = []  # request-to-overlay times, for tests and benchmarks
+        self.context_images = 0  # the folder's other labeled images it learns from
         self._doc: Any = None
         self._sent = 0.0
         self._timer = QTimer(self)
@@ -78,6 +95,7 @@ class LiveClassifierController(QObject):
             action.setChecked(self.active)
         if self.active:
             self._host().submit("warm_up", key="warm")
+            self._send_context()
             self._follow(self.window.session.doc)
             self.window.show_message(
                 "Live classifier: paint strokes of each class (and of 'background') with the "
@@ -108,8 +126,28 @@ class LiveClassifierController(QObject):
     def _on_loaded(self) -> None:
         if self.active:
             self.clear()
+            self._send_context()
             self._follow(self.window.session.doc)
             self.request()
+
+    def _send_context(self) -> None:
+        """The folder's other labeled images join the strokes (read in the worker)."""
+        s = self.window.session
+        if s.folder is None or s.item is None:
+            return
+        exclude = s.item.path.with_suffix(".json").name
+        self._host().submit(
+            "context", str(s.folder), exclude, key="context",
+            on_result=self._context_done, on_error=self._error,
+        )  # fmt: skip
+
+    def _context_done(self, count: int) -> None:
+        self.context_images = count
+        if count and self.active:
+            self.window.show_message(
+                f"Live classifier: learning from {count} other labeled image(s) of this folder too",
+                "status",
+            )
 
     def _on_classes(self) -> None:
         """Another class picked: the brush extends the selected mask, so while the mode is
