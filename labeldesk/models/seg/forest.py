@@ -128,6 +128,11 @@ class ForestModel:
     def has_boundary(self) -> bool:
         return False
 
+    @property
+    def stride(self) -> int:
+        """Any image size works (the network's stride is 1 for a forest)."""
+        return 1
+
     def to(self, device: Any) -> ForestModel:
         """Forests run on the CPU whatever ``device`` says; returns self."""
         return self
