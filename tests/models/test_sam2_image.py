@@ -96,6 +96,10 @@ def test_loader_accepts_wrapped_and_plain_refuses_code_and_mismatch(tmp_path: Pa
     torch.save({"model": broken}, path)
     with pytest.raises(ModelError, match=r"broken\.pt.*1 missing keys: no_obj_ptr.*1 unexpected"):
         load_sam2(path, "cpu", config=cfg)
+    old = {k: v for k, v in state.items() if k != "no_obj_embed_spatial"}
+    torch.save({"model": old}, tmp_path / "sam2_hiera_tiny.pt")
+    with pytest.raises(ModelError, match=r"sam2_hiera_tiny\.pt: this looks like a SAM 2\.0"):
+        load_sam2(tmp_path / "sam2_hiera_tiny.pt", "cpu", config=cfg)
     with pytest.raises(ModelError, match="not an official SAM 2.1 variant"):
         load_sam2(wrapped, "cpu")  # the tiny reference model is not an official size
 

@@ -107,6 +107,11 @@ def load_sam2(
     """
     path = Path(path)
     state = load_state_dict_file(path)
+    if is_sam2_state(state) and "no_obj_embed_spatial" not in state:
+        raise ModelError(
+            f"{path}: this looks like a SAM 2.0 checkpoint (no no_obj_embed_spatial); only the "
+            "SAM 2.1 checkpoints (sam2.1_hiera_*.pt) are supported"
+        )
     if config is not None:
         cfg = resolve_config(config)
     else:
