@@ -90,6 +90,16 @@ STARTUP_CHILD = textwrap.dedent(
 )
 
 
+def with_bytecode(env: dict[str, str], home: Path) -> dict[str, str]:
+    """``env`` where Python writes and reads compiled bytecode (in ``home/pycache``), as an
+    installed app has it: with PYTHONDONTWRITEBYTECODE set (test.sh sets it, and so may the
+    shell), a source checkout compiles every module on every start, an installed labelme
+    does not. The warm-up run (not counted) writes the cache."""
+    env = dict(env, PYTHONPYCACHEPREFIX=str(home / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def bench_startup(folder: Path, runs: int, home: Path) -> float:
     env = dict(
         ENV,
@@ -97,8 +107,9 @@ def bench_startup(folder: Path, runs: int, home: Path) -> float:
         XDG_CONFIG_HOME=str(home / "config"),
         LABELDESK_JOURNAL_DIR=str(home / "j"),
     )
+    env = with_bytecode(env, home)
     times, cpus, torch_seen, objects = [], [], set(), set()
-    for _ in range(runs + 1):  # the first run warms the file cache and is not counted
+    for _ in range(runs + 1):  # the first run warms the file and bytecode caches: not counted
         t0 = time.time()
         out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, str(folder)], env=env, capture_output=True,
                              text=True, timeout=120)  # fmt: skip
@@ -152,6 +163,7 @@ def bench_labelme_startup(python: str, folder: Path, runs: int, home: Path) -> f
     env = dict(os.environ, QT_QPA_PLATFORM=ENV["QT_QPA_PLATFORM"], HOME=str(home),
                XDG_CONFIG_HOME=str(home / "config"))  # fmt: skip
     env.pop("PYTHONPATH", None)
+    env = with_bytecode(env, home)
     image = sorted(folder.glob("*.jpg"))[0]
     times, cpus, objects = [], [], set()
     for _ in range(runs + 1):  # the first run warms the file cache and is not counted
