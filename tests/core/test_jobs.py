@@ -127,3 +127,26 @@ def test_bare_yields_are_cancellation_points_without_progress():
     calls = iter([False, False, True])
     with pytest.raises(Cancelled):
         run_job(job(), cancel=lambda: next(calls))
+
+
+def test_mapped_changes_each_record_and_passes_the_result_and_bare_yields():
+    from dataclasses import replace
+
+    from labeldesk.core.jobs import mapped
+
+    def job() -> Job[int]:
+        yield Progress(1, 2)
+        yield None
+        yield (1.0, "old shape")
+        return 7
+
+    seen: list[Progress] = []
+    steps: list[Progress | None] = []
+    wrapped = mapped(job(), lambda p: replace(p, message=f"[{p.message}]"))
+    try:
+        while True:
+            steps.append(next(wrapped))
+    except StopIteration as stop:
+        assert stop.value == 7
+    assert steps == [Progress(1, 2, "[]"), None, Progress(1.0, 1.0, "[old shape]")]
+    assert run_job(mapped(job(), lambda p: p), on_progress=seen.append) == 7 and len(seen) == 2
