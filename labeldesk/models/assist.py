@@ -148,6 +148,11 @@ class AssistSession:
         return self._trained is not None
 
     @property
+    def trained_model(self) -> Any:
+        """The loaded trained model (``labeldesk.models.seg``), or None."""
+        return self._trained
+
+    @property
     def current(self) -> str | None:
         """Content key of the image the SAM predictor holds, or None."""
         return self._current

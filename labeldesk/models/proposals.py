@@ -30,6 +30,7 @@ __all__ = [
     "classical_proposals",
     "find_trained_model",
     "is_trained_model",
+    "model_batch_proposals",
     "model_proposals",
     "run_steps",
     "sam_proposals",
@@ -127,6 +128,26 @@ def model_proposals(model: Any, image: np.ndarray, *, min_area: int = 64) -> Ste
     yield Progress.at(0.0, "running the trained model")
     pred = predict_instances(model, rgb, min_area=min_area)
     yield Progress.at(0.9, "collecting objects")
+    out = _instance_proposals(pred)
+    yield Progress.at(1.0, f"{len(out)} objects")
+    return out
+
+
+def model_batch_proposals(
+    model: Any, images: list[np.ndarray], *, min_area: int = 64
+) -> list[list[Proposal]]:
+    """:func:`model_proposals` for several images, same-size ones in one network pass (see
+    :func:`labeldesk.models.seg.prediction.predict_proba_batch`)."""
+    from labeldesk.models.seg.prediction import predict_proba_batch, prediction_from_proba
+
+    outputs = predict_proba_batch(model, [as_rgb(im) for im in images])
+    return [
+        _instance_proposals(prediction_from_proba(model, probs, bnd, min_area=min_area))
+        for probs, bnd in outputs
+    ]
+
+
+def _instance_proposals(pred: Any) -> list[Proposal]:
     # an Instance is already cropped to its box: no full-image mask is built per object
     out = [
         Proposal(inst.crop, inst.origin, inst.class_name, float(inst.score), "model")
@@ -134,7 +155,6 @@ def model_proposals(model: Any, image: np.ndarray, *, min_area: int = 64) -> Ste
         if inst.crop.size and inst.area > 0
     ]
     out.sort(key=lambda p: -p.area)
-    yield Progress.at(1.0, f"{len(out)} objects")
     return out
 
 

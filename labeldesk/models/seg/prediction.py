@@ -65,17 +65,28 @@ def _ramp(length: int, overlap: int) -> np.ndarray:
 def _run(model: SegModel, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Probabilities ``(C, h, w)`` and boundary ``(h, w)`` (or None) for one ``(h, w, 3)``
     uint8 tile whose sides are multiples of the stride."""
+    probs, bnd = _run_batch(model, batch[None])
+    return probs[0], None if bnd is None else bnd[0]
+
+
+def _run_batch(model: SegModel, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Probabilities ``(B, C, h, w)`` and boundaries ``(B, h, w)`` (or None) for a ``(B, h,
+    w, 3)`` uint8 batch of tiles whose sides are multiples of the stride. On a GPU the batch
+    goes through pinned memory with a non-blocking copy, and the network runs in fp16."""
     device = model.device
     mean = torch.tensor(model.mean, dtype=torch.float32, device=device).view(1, 3, 1, 1)
     std = torch.tensor(model.std, dtype=torch.float32, device=device).view(1, 3, 1, 1)
-    x = torch.from_numpy(np.ascontiguousarray(batch)).to(device).permute(2, 0, 1)[None].float()
+    host = torch.from_numpy(np.ascontiguousarray(batch))
+    if device.type == "cuda":
+        host = host.pin_memory()
+    x = host.to(device, non_blocking=True).permute(0, 3, 1, 2).float()
     x = ((x - mean) / std).contiguous(memory_format=torch.channels_last)
     with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=device.type == "cuda"):
         out = model.network(x)
-    out = out.float()[0]
+    out = out.float()
     k = model.arch["num_classes"]
-    probs = torch.softmax(out[:k], dim=0).cpu().numpy()
-    bnd = torch.sigmoid(out[k]).cpu().numpy() if model.has_boundary else None
+    probs = torch.softmax(out[:, :k], dim=1).cpu().numpy()
+    bnd = torch.sigmoid(out[:, k]).cpu().numpy() if model.has_boundary else None
     return probs, bnd
 
 
@@ -143,6 +154,49 @@ def predict_proba(
     return probs, bnd
 
 
+def predict_proba_batch(
+    model: SegModel, images: list[np.ndarray], *, tile_size: int = 1024
+) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """:func:`predict_proba` for several images. Images of one size that fit a single tile go
+    through the network as one batch (the GPU stays busy instead of waiting on each image);
+    anything else falls back to one image at a time. The results equal the one-image calls up
+    to float rounding of the batched kernels."""
+    rgbs = []
+    for image in images:
+        try:
+            rgbs.append(as_rgb(image)[0])
+        except TrainingDataError as exc:
+            raise ModelError(str(exc)) from exc
+    stride = model.stride
+    tile = max(stride, tile_size // stride * stride)
+    shapes = {r.shape[:2] for r in rgbs}
+    if (
+        len(rgbs) < 2
+        or len(shapes) != 1
+        or getattr(model, "kind", "") == "forest"
+        or max(next(iter(shapes))) > tile
+    ):
+        return [predict_proba(model, r, tile_size=tile_size) for r in rgbs]
+    h, w = rgbs[0].shape[:2]
+    ph, pw = (-h) % stride, (-w) % stride
+    batch = np.stack(
+        [
+            cv2.copyMakeBorder(r, 0, ph, 0, pw, cv2.BORDER_REFLECT_101) if (ph or pw) else r
+            for r in rgbs
+        ]
+    )
+    was_training = model.network.training
+    model.network.eval()
+    try:
+        with torch.inference_mode():
+            probs, bnd = _run_batch(model, batch)
+    finally:
+        model.network.train(was_training)
+    return [
+        (probs[i, :, :h, :w], None if bnd is None else bnd[i, :h, :w]) for i in range(len(rgbs))
+    ]
+
+
 def predict(
     model: SegModel, image: np.ndarray, *, tile_size: int = 1024, overlap: int = 64
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -172,6 +226,21 @@ def predict_instances(
     dropped.
     """
     probs, bnd = predict_proba(model, image, tile_size=tile_size, overlap=overlap)
+    return prediction_from_proba(
+        model, probs, bnd, min_area=min_area, boundary_threshold=boundary_threshold
+    )
+
+
+def prediction_from_proba(
+    model: SegModel,
+    probs: np.ndarray,
+    bnd: np.ndarray | None,
+    *,
+    min_area: int = 16,
+    boundary_threshold: float = 0.5,
+) -> SegPrediction:
+    """The :class:`SegPrediction` of softmax ``probs`` ``(C, H, W)`` and boundary ``bnd``
+    (see :func:`predict_instances`)."""
     labels = probs.argmax(axis=0).astype(np.uint8)
     confidence = probs.max(axis=0)
     if getattr(model, "kind", "") == "forest":  # touching objects: distance watershed
