@@ -105,3 +105,24 @@ def test_rgb_label_pngs_are_read_through_the_colormap(tmp_path):
     run_to_end(import_voc(voc, tmp_path / "out", workers=1))
     labels = [s.label for s in read_labelme(tmp_path / "out/overlap.json").shapes]
     assert labels == ["cat", "dog", "cat"]
+
+
+def test_label_png_with_eps_bytes_never_reaches_ghostscript(tmp_path, monkeypatch):
+    """Issue 11: label PNGs are opened with the same format allow-list as images, so EPS
+    bytes named .png are refused with a message naming the file, never parsed as EPS."""
+    from PIL import EpsImagePlugin
+
+    tried: list[object] = []
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda self: tried.append(self))
+    voc = tmp_path / "voc"
+    for sub in ("SegmentationClass", "JPEGImages"):
+        (voc / sub).mkdir(parents=True)
+    (voc / "class_names.txt").write_text("background\nroad")
+    trap = voc / "SegmentationClass/a.png"
+    trap.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(voc / "JPEGImages/a.jpg")
+    report = run_to_end(import_voc(voc, tmp_path / "out", workers=1))
+    assert report.exit_code == 1 and tried == []
+    [(name, reason)] = report.failures
+    assert name == str(trap) and reason.startswith("cannot read the label image")
+    assert not (tmp_path / "out/a.json").exists()

@@ -117,3 +117,20 @@ def test_davis_without_objects_json_uses_ids_as_tracks(tmp_path: Path) -> None:
 
         with open_stack(video) as stack:
             list(import_davis(stack, bad))
+
+
+def test_davis_png_with_eps_bytes_is_refused_without_ghostscript(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Issue 11: DAVIS PNGs are opened with the image format allow-list."""
+    from PIL import EpsImagePlugin
+
+    tried: list[object] = []
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda self: tried.append(self))
+    img = write_nifti(tmp_path / "ct.nii", volume((20, 16, 4)))
+    davis = tmp_path / "davis"
+    davis.mkdir()
+    (davis / "00000.png").write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 1 1\n")
+    assert main(["import", "davis", str(img), str(davis)]) == 1
+    assert "00000.png: cannot read the label image" in capsys.readouterr().err
+    assert tried == []

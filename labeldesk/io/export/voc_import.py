@@ -32,17 +32,18 @@ from labeldesk.io.export.importers import (
 )
 from labeldesk.io.export.labels import BACKGROUND, IGNORE
 from labeldesk.io.export.report import FileResult, Report
-from labeldesk.io.images import IMAGE_SUFFIXES
+from labeldesk.io.images import IMAGE_SUFFIXES, PIL_FORMATS
 
 _COLOR_INDEX = {tuple(int(v) for v in c): i for i, c in enumerate(COLORMAP)}
 
 
 def read_label_png(path: Path) -> tuple[np.ndarray, bool]:
     """A VOC label PNG as ``(H, W)`` int64 values (palette indices, gray, 16-bit, or VOC
-    colormap RGB mapped back to indices) and whether it is 8-bit (255 = void). Raises
+    colormap RGB mapped back to indices) and whether it is 8-bit (255 = void). Opened only
+    with the image formats labeldesk reads (never EPS/Ghostscript whatever the name). Raises
     ReadError."""
     try:
-        with Image.open(path) as im:
+        with Image.open(path, formats=PIL_FORMATS) as im:
             im.load()
             if im.mode in ("P", "L"):
                 return np.asarray(im).astype(np.int64), True

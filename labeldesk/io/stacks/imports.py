@@ -30,6 +30,7 @@ from labeldesk.core.errors import ExportError, ReadError
 from labeldesk.core.jobs import Progress
 from labeldesk.core.shapes import Shape
 from labeldesk.core.stack import StackDocument
+from labeldesk.io.images import PIL_FORMATS
 from labeldesk.io.stacks.base import Stack
 from labeldesk.io.stacks.exports import sidecar_json
 from labeldesk.io.stacks.sidecar import open_annotations
@@ -84,8 +85,11 @@ def import_davis(
         frame = found[f]
         if frame >= len(stack):
             raise ReadError(f, f"frame {frame} is past the stack's last ({len(stack) - 1})")
-        with Image.open(f) as im:
-            arr = np.asarray(im if im.mode in ("P", "L", "I;16", "I") else im.convert("L"))
+        try:  # the image format allow-list: never EPS/Ghostscript whatever the name
+            with Image.open(f, formats=PIL_FORMATS) as im:
+                arr = np.asarray(im if im.mode in ("P", "L", "I;16", "I") else im.convert("L"))
+        except (OSError, ValueError) as exc:
+            raise ReadError(f, f"cannot read the label image: {exc}") from exc
         if arr.shape[:2] != (h, w):
             raise ReadError(f, f"the PNG is {arr.shape[1]}x{arr.shape[0]}, the frames {w}x{h}")
         table = names or {
