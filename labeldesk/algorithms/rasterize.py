@@ -42,6 +42,13 @@ def _check_size(size: Sequence[int]) -> tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
+def mask_corner(points: Any) -> tuple[int, int]:
+    """The pixel ``(x, y)`` where a mask shape's bitmap starts: its first point rounded as
+    labelme 7.9.1 does (half to even), not truncated."""
+    x, y = np.round(np.asarray(points, dtype=np.float64).reshape(-1, 2)[0]).astype(int)
+    return int(x), int(y)
+
+
 def mask_shape_to_mask(size: Sequence[int], points: Any, crop: np.ndarray) -> np.ndarray:
     """Place a mask shape's bitmap ``crop`` at its box corner; returns an ``(H, W)`` bool mask.
 
@@ -50,7 +57,7 @@ def mask_shape_to_mask(size: Sequence[int], points: Any, crop: np.ndarray) -> np
     """
     h, w = _check_size(size)
     out = np.zeros((h, w), dtype=bool)
-    (x1, y1) = np.round(np.asarray(points, dtype=np.float64)[0]).astype(int)  # labelme 7.9.1
+    x1, y1 = mask_corner(points)  # labelme 7.9.1
     crop = np.asarray(crop, dtype=bool)
     ch, cw = crop.shape
     ys0, xs0 = max(0, -y1), max(0, -x1)

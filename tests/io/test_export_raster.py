@@ -111,3 +111,28 @@ def test_bad_labels_files_are_refused(lines, message):
 def test_missing_labels_file(tmp_path):
     with pytest.raises(ExportError, match="does not exist"):
         read_labels(tmp_path / "nope.txt")
+
+
+def test_mask_corners_rounded_as_labelme_791() -> None:
+    """Issue 11: the export pastes a mask shape's bitmap at its corner rounded as labelme 7.9.1
+    does (the goldens were drawn by labelme 7.9.1 itself), not truncated: fractional corners,
+    halves, and corners off the image."""
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data" / "labelme"
+    doc = json.loads((data / "shapes_79.json").read_text())
+    h, w = doc["size"]
+    golden = np.unpackbits(np.load(data / "shapes_79_masks.npz")["masks"], axis=-1, count=w)
+    checked = 0
+    for i, s in enumerate(doc["shapes"]):
+        if s["shape_type"] != "mask":
+            continue
+        shape = Shape("cat", s["points"], "mask", mask=np.array(s["bitmap"], bool))
+        raster = rasterize([shape], (h, w), LABELS)
+        want = golden[i].astype(bool)
+        assert np.array_equal(raster.ins == 1, want), s["points"]
+        vis = raster.visible(1)
+        assert vis is not None and int(vis[0].sum()) == int(want.sum()), s["points"]
+        checked += 1
+    assert checked == 6

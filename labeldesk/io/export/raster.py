@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
-from labeldesk.algorithms.rasterize import LINE_WIDTH, POINT_SIZE, draw_shape
+from labeldesk.algorithms.rasterize import LINE_WIDTH, POINT_SIZE, draw_shape, mask_corner
 from labeldesk.core.shapes import Shape
 from labeldesk.io.export.labels import IGNORE_VALUE, LabelSet
 
@@ -78,9 +78,9 @@ class Raster:
 def _shape_box(shape: Shape, h: int, w: int) -> tuple[int, int, int, int] | None:
     """Inclusive pixel box that holds everything the shape draws, clipped; None if outside."""
     if shape.shape_type == "mask":
-        (x0, y0) = shape.points[0].astype(int)
+        x0, y0 = mask_corner(shape.points)  # rounded, as labelme 7.9.1
         mh, mw = shape.mask.shape if shape.mask is not None else (0, 0)
-        bx = (int(x0), int(y0), int(x0) + mw - 1, int(y0) + mh - 1)
+        bx = (x0, y0, x0 + mw - 1, y0 + mh - 1)
     else:
         margin = {"line": LINE_WIDTH, "linestrip": LINE_WIDTH, "point": POINT_SIZE + 2}.get(
             shape.shape_type, 2
@@ -109,10 +109,11 @@ def _union(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | N
 
 
 def _paste_mask(canvas: Image.Image, shape: Shape, value: int) -> None:
-    """Set ``value`` where the mask shape's bitmap is true (corner truncated to int)."""
+    """Set ``value`` where the mask shape's bitmap is true (corner rounded as labelme 7.9.1
+    rounds it, :func:`~labeldesk.algorithms.rasterize.mask_corner`)."""
     if shape.mask is None or shape.mask.size == 0:
         return
-    x0, y0 = (int(v) for v in shape.points[0].astype(int))
+    x0, y0 = mask_corner(shape.points)
     stencil = Image.fromarray(shape.mask.astype(np.uint8) * 255)
     h, w = shape.mask.shape
     canvas.paste(value, (x0, y0, x0 + w, y0 + h), stencil)
