@@ -110,6 +110,13 @@ class ExportDialog(QDialog):
         self.stuff = QLineEdit(self)
         self.stuff.setPlaceholderText("comma-separated classes, e.g. sky, road")
         self.overwrite = QCheckBox("Replace an earlier export in that folder", self)
+        self.allow_outside = QCheckBox("Allow images outside the annotation folder", self)
+        self.allow_outside.setToolTip(
+            "Export images whose imagePath leads outside the annotation folder (../, absolute"
+            " paths, symlinks). Off: such files are refused and listed, as a folder someone"
+            " sends you could otherwise copy any file you can read into the dataset"
+            " (the CLI's --allow-outside)."
+        )
 
         form = QFormLayout()
         form.addRow("Format", self.format)
@@ -128,6 +135,7 @@ class ExportDialog(QDialog):
             form.addRow(label, widget)
             self._rows[key] = widget
         form.addRow("", self.overwrite)
+        form.addRow("", self.allow_outside)
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
@@ -231,6 +239,7 @@ class ExportDialog(QDialog):
             val_fraction=float(self.val.value()),
             segmentation=str(self.segmentation.currentData()),
             stuff=stuff,
+            allow_outside=self.allow_outside.isChecked(),
         )
 
     # -- running ---------------------------------------------------------------------------------
@@ -279,7 +288,9 @@ class ExportDialog(QDialog):
         self._finished(report.summary())
         lines = report.lines()[1:]
         if lines:
-            self.details.setPlainText("\n".join(lines))
+            hint = f"(tick “{self.allow_outside.text()}” if you trust this folder)"
+            text = "\n".join(lines).replace("(pass --allow-outside if you trust this folder)", hint)
+            self.details.setPlainText(text)
             self.details.setVisible(True)
         self.open_button.setEnabled(True)
         if report.exit_code:
@@ -302,7 +313,14 @@ class ExportDialog(QDialog):
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.close_button.setEnabled(not running)
-        for w in (self.format, self.source, self.labels, self.output, self.overwrite):
+        for w in (
+            self.format,
+            self.source,
+            self.labels,
+            self.output,
+            self.overwrite,
+            self.allow_outside,
+        ):
             w.setEnabled(not running)
 
     def _open_output(self) -> None:

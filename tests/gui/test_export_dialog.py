@@ -61,3 +61,42 @@ def test_unsaved_edits_without_autosave_are_not_exported(
     )
     doc.undo()  # back to the saved state, so closing the window does not ask
     assert not doc.is_dirty()
+
+
+def test_allow_outside_switch(qtbot, make_window, sample_dir: Path, tmp_path: Path) -> None:
+    """Issue 11: the dialog has the CLI's --allow-outside as a check box, off by default; the
+    refusal in the report names the check box."""
+    street = json.loads((sample_dir / "01-street.json").read_text())
+    away = tmp_path / "away.jpg"
+    away.write_bytes((sample_dir / "01-street.jpg").read_bytes())
+    (sample_dir / "05-away.json").write_text(json.dumps({**street, "imagePath": "../away.jpg"}))
+    window = make_window(sample_dir)
+    install(window)
+    window.actions.actions["file.export"].trigger()
+    dialog = _dialog(qtbot)
+    assert dialog.allow_outside.isVisibleTo(dialog) and not dialog.allow_outside.isChecked()
+    out = tmp_path / "voc"
+    dialog.output.setText(str(out))
+    dialog.viz.setChecked(False)
+    dialog.start()
+    assert not dialog.allow_outside.isEnabled()  # locked while exporting
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=60_000)
+    assert dialog.report.exit_code == 1
+    assert [Path(f).name for f, _ in dialog.report.failures] == ["05-away.json"]
+    details = dialog.details.toPlainText()
+    assert "outside the source folder" in details
+    assert "tick “Allow images outside the annotation folder”" in details
+    assert "--allow-outside" not in details
+    assert sorted(p.name for p in (out / "JPEGImages").iterdir()) == ["01-street.jpg"]
+
+    dialog.allow_outside.setChecked(True)
+    dialog.overwrite.setChecked(True)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=60_000)
+    assert dialog.report.exit_code == 0 and dialog.report.failures == []
+    stems = sorted(p.stem for p in (out / "SegmentationClass").glob("*.png"))
+    assert stems == ["01-street", "05-away"]
+    a, b = (np.asarray(Image.open(out / f"SegmentationClass/{s}.png")) for s in stems)
+    assert np.array_equal(a, b) and len(np.unique(a)) > 2
+    dialog.reject()
+    qtbot.waitUntil(lambda: not dialog.host.is_running())
