@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QToolButton
+from PySide6.QtWidgets import QDockWidget, QLabel, QToolButton
 
 from labeldesk.core.prompts import SamPrompt
 from labeldesk.core.proposals import Proposal
@@ -22,6 +22,7 @@ from labeldesk.ui.assist.auto_segment import AutoSegment
 from labeldesk.ui.assist.offer import ModelOffer
 from labeldesk.ui.assist.review import ProposalReview, ProposalsPanel
 from labeldesk.ui.assist.sam import SamAssist
+from labeldesk.ui.panels.status import ElidedProgressBar
 from labeldesk.ui.workers.base import WorkerHost
 from labeldesk.ui.workers.inference import InferenceWorker
 from labeldesk.ui.workers.lifetime import stop_on_close
@@ -59,7 +60,7 @@ class AssistController(QObject):
         w = self.window
         self.model_label = QLabel("No model (auto-segment: classical)", w)
         self.model_label.setObjectName("status.model")
-        self.progress = QProgressBar(w)
+        self.progress = ElidedProgressBar(w)
         self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 1000)
         self.cancel_button = QToolButton(w)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
 PERMANENT_MAX_WIDTH = 320  # a permanent label (model name...) never takes more than this
 
@@ -56,6 +56,40 @@ class ElidedLabel(QLabel):
         painter.setPen(self.palette().color(self.foregroundRole()))
         rect = self.contentsRect()
         painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), self.elided())
+
+
+class ElidedProgressBar(QProgressBar):
+    """A status-bar progress bar whose text stays on one line, elided to the bar's width
+    (the percentage kept, the message shortened with ``…``); the full text is its tooltip
+    (issue 11, item 3: "segmenting (no / model)" wrapped and was clipped)."""
+
+    PADDING = 8  # room the style leaves around the label
+
+    def setFormat(self, format: str) -> None:  # noqa: N802, A002 - Qt's names
+        super().setFormat(format)
+        self.setToolTip(format.replace("%p", "").replace("  ", " ").strip(" %"))
+
+    def full_text(self) -> str:
+        """The text unelided (the format with ``%p`` filled in), on one line."""
+        return " ".join(super().text().split())
+
+    def text(self) -> str:  # the style paints what this returns
+        full = self.full_text()
+        room = max(0, self.contentsRect().width() - self.PADDING)
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(full) <= room:
+            return full
+        fmt = self.format()
+        cut = fmt.find("%p")
+        if cut > 0:  # shorten the message, keep the percentage
+            head = " ".join(fmt[:cut].split())
+            tail = full[len(head) :] if full.startswith(head) else ""
+            if tail:
+                left = room - metrics.horizontalAdvance(tail)
+                short = metrics.elidedText(head, Qt.TextElideMode.ElideRight, max(0, left))
+                if short:
+                    return short + tail
+        return metrics.elidedText(full, Qt.TextElideMode.ElideRight, room)
 
 
 def keep_narrow(widget: QWidget) -> None:
