@@ -29,12 +29,15 @@ from labeldesk.algorithms.postprocess import (
 )
 from labeldesk.algorithms.rasterize import polygons_to_mask, shape_to_mask, shapes_to_label
 from labeldesk.algorithms.region import region_grow
+from labeldesk.algorithms.regions import RegionProposal, auto_proposals
 from labeldesk.algorithms.threshold import otsu_threshold, threshold_mask
 from labeldesk.algorithms.watershed import marker_watershed
 
 __all__ = [
     "LiveWireMap",
     "Polygon",
+    "RegionProposal",
+    "auto_proposals",
     "auto_segment",
     "click_segment",
     "fill_holes",
