@@ -167,11 +167,44 @@ class ActionManager(QObject):
             return self.actions[spec.id]
         action = self._make(spec)
         if spec.menu in self.menus:
-            self.menus[spec.menu].addAction(action)
+            self._insert_in_menu(spec, action)
         if spec.toolbar in self.toolbars:
             self.toolbars[spec.toolbar].addAction(action)
         self._apply_keys_and_icon(spec, action)
         return action
+
+    def _insert_in_menu(self, spec: ActionSpec, action: QAction) -> None:
+        """Put ``action`` at the end of its section of its menu, a new section between
+        separators before the first later section, as :meth:`build_menus` would have (an
+        action added by a plugin in a built window does not land under Quit)."""
+        menu = self.menus[spec.menu]
+        items = menu.actions()
+
+        def section(item: QAction) -> int | None:
+            name = item.objectName()
+            if name and name != spec.id and name in self.registry:
+                other = self.registry[name]
+                if other.menu == spec.menu:
+                    return other.section
+            return None
+
+        later = next(
+            (i for i, item in enumerate(items) if (section(item) or 0) > spec.section), None
+        )
+        if later is None:
+            if items and not items[-1].isSeparator() and section(items[-1]) != spec.section:
+                menu.addSeparator()
+            menu.addAction(action)
+            return
+        known = [i for i in range(later) if section(items[i]) is not None]
+        at = known[-1] + 1 if known else 0
+        menu.insertAction(items[at] if at < len(items) else None, action)
+        if known and section(items[known[-1]]) != spec.section:
+            menu.insertSeparator(action)
+        if not known or section(items[known[-1]]) != spec.section:
+            follower = items[at] if at < len(items) else None
+            if follower is not None and not follower.isSeparator():
+                menu.insertSeparator(follower)
 
     def replace(self, spec: ActionSpec) -> QAction:
         """Take over the action ``spec.id`` with ``spec`` (a plugin replacing a built-in

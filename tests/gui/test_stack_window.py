@@ -174,7 +174,9 @@ def test_cross_sections_of_a_volume(make_window, qtbot, tmp_path: Path) -> None:
     views = ctl.views
     # coronal: 12 slices of 20 columns, 2.5 mm against 0.8 mm -> 260 px wide, 488 px high
     assert views.row_view.width() == 260 and views.row_view.height() == pytest.approx(487.5, abs=1)
-    assert views.column_view.height() == pytest.approx(260 * 12 * 2.5 / (16 * 0.7), abs=1)
+    # sagittal would be 260 * 12 * 2.5 / (16 * 0.7) = 696 px high: narrowed to 520 px high
+    assert views.column_view.height() == 520
+    assert views.column_view.width() == pytest.approx(520 * 16 * 0.7 / (12 * 2.5), abs=1)
     assert "y = 8" in views.row_title.text()  # through the centre before the cursor moves
     # superior (last slice) on top: a click at the top goes to the last slice, at the bottom
     # to the first

@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage, QMouseEvent, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 WIDTH = 260  # screen pixels across each view
+MAX_HEIGHT = 2 * WIDTH  # a tall plane (many slices, few columns) is narrowed to keep its aspect
 
 
 class PlaneView(QLabel):
@@ -84,8 +85,10 @@ class CrossViews(QWidget):
         ):
             plane = display(section(axis, index))  # (slices, n) uint8
             rows, cols = plane.shape[:2]
-            height = max(1, round(WIDTH * rows * sz / max(cols * across, 1e-9)))
-            small = cv2.resize(plane, (WIDTH, height), interpolation=cv2.INTER_LINEAR)
+            tall = WIDTH * rows * sz / max(cols * across, 1e-9)
+            width = WIDTH if tall <= MAX_HEIGHT else max(1, round(WIDTH * MAX_HEIGHT / tall))
+            height = max(1, round(min(tall, MAX_HEIGHT)))
+            small = cv2.resize(plane, (width, height), interpolation=cv2.INTER_LINEAR)
             rgb = np.dstack([small] * 3) if small.ndim == 2 else small[..., :3].copy()
             rgb[min(height - 1, int((frame + 0.5) * height / rows))] = (255, 60, 60)
             if flip:  # the last slice on top (superior up for axial slices)

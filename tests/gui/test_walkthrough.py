@@ -1,0 +1,83 @@
+"""Problems found by walking the app as a new user (under Xvfb), each driven in the real window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from tests.stacks.makers import volume, write_nifti
+
+
+def _menu_rows(window, name: str) -> list[str]:
+    return [
+        "----" if a.isSeparator() else a.text().replace("&", "")
+        for a in window.actions.menus[name].actions()
+    ]
+
+
+def test_plugin_actions_land_in_their_menu_section(make_window, qtbot) -> None:
+    """File > Open Video or Volume… (added by the frame-stack plugin in a built window) sits
+    with the other Open items, not under Quit; the stack's Tools items form their own
+    section between separators."""
+    from labeldesk.ui.plugins import install_plugins
+
+    window = make_window()
+    install_plugins(window)
+    file_rows = _menu_rows(window, "File")
+    assert file_rows[-1] == "Quit"
+    opens = file_rows[: file_rows.index("----")]
+    assert opens == [
+        "Open Image…",
+        "Open Folder…",
+        "Open Video or Volume…",
+        "Open Frame Stack Folder…",
+    ]
+    tools = _menu_rows(window, "Tools")
+    first = tools.index("Propagate Forward")
+    assert tools[first - 1] == "----"
+    last = tools.index("Undo Last Propagation or Interpolation")
+    assert tools[first : last + 1] == [
+        "Propagate Forward",
+        "Propagate Backward",
+        "Interpolate Between Key Frames",
+        "Undo Last Propagation or Interpolation",
+    ]
+    assert last == len(tools) - 1 or tools[last + 1] == "----"
+    view = _menu_rows(window, "View")
+    assert view[view.index("Next Frame") - 1] == "----"
+    # the menu action still triggers (the frame keys are bound)
+    assert window.actions["stack.next"].shortcuts()[0].toString() == "."
+
+
+def test_tall_volume_cross_sections_keep_the_window_on_screen(
+    make_window, qtbot, tmp_path: Path
+) -> None:
+    """80 slices of 24 columns at 2.5 mm against 0.8 mm made a 2708-pixel-high coronal view
+    and a 3181-pixel-high window (Frames dock and status bar off a 1000-pixel screen). The
+    plane is now narrowed to keep its aspect within 520 pixels."""
+    from labeldesk.ui.stack import install
+    from labeldesk.ui.stack.views import MAX_HEIGHT
+
+    path = write_nifti(tmp_path / "tall.nii.gz", volume((24, 96, 80)))  # spacing 0.8, 0.7, 2.5
+    window = make_window()
+    ctl = install(window)
+    assert window.open_path(path)
+    qtbot.waitUntil(lambda: ctl.views_dock.isVisible(), timeout=3000)
+    ctl.update_views()
+    views = ctl.views
+    row, column = views.row_view, views.column_view
+    assert row.height() == MAX_HEIGHT == 520
+    # aspect kept: width / height = (24 * 0.8) / (80 * 2.5)
+    assert row.width() == pytest.approx(MAX_HEIGHT * 24 * 0.8 / (80 * 2.5), abs=1)
+    assert column.height() == MAX_HEIGHT
+    assert column.width() == pytest.approx(MAX_HEIGHT * 96 * 0.7 / (80 * 2.5), abs=1)
+    assert window.minimumSizeHint().height() < 1000
+    # clicks still map to slices over the narrowed view (superior up)
+    qtbot.mouseClick(row, Qt.MouseButton.LeftButton, pos=QPoint(row.width() // 2, 2))
+    assert ctl.index == 79
+    qtbot.mouseClick(
+        column, Qt.MouseButton.LeftButton, pos=QPoint(column.width() // 2, column.height() - 2)
+    )
+    assert ctl.index == 0
