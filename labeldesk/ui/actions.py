@@ -198,7 +198,10 @@ class ActionManager(QObject):
             return
         known = [i for i in range(later) if section(items[i]) is not None]
         at = known[-1] + 1 if known else 0
-        menu.insertAction(items[at] if at < len(items) else None, action)
+        if at < len(items):
+            menu.insertAction(items[at], action)
+        else:
+            menu.addAction(action)
         if known and section(items[known[-1]]) != spec.section:
             menu.insertSeparator(action)
         if not known or section(items[known[-1]]) != spec.section:
