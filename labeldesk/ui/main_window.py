@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
             self.session.selection,
             active_label=lambda: self.session.active or "object",
             image=lambda: self.session.item.display if self.session.item else None,
+            measured=lambda: self.session.item.raw if self.session.item else None,
             message=lambda text: self.show_message(text, "status"),
         )
         self._tools: dict[str, Tool] = {}

@@ -96,6 +96,9 @@ class ToolContext:
         image: returns the displayed image array ``(H, W[, C])`` uint8, or None; for tools that
             look at pixels (classical segmentation, SAM prompts).
         message: shows a short text in the status bar (errors, "needs 3 points"...).
+        measured: returns the image's measured pixels (any depth: the 16-bit values the pixel
+            readout shows), or None when only ``image`` is known; for tools that work on the
+            image's own values (the threshold tool).
         sam_predict: the promptable model's ``predict(prompt, reply)`` (see
             :mod:`labeldesk.core.prompts`) while one is loaded, else None; the SAM tool uses it.
     """
@@ -106,6 +109,7 @@ class ToolContext:
     brush_size: int = 16
     image: Callable[[], np.ndarray | None] = lambda: None
     message: Callable[[str], None] = lambda text: None
+    measured: Callable[[], np.ndarray | None] = lambda: None
     sam_predict: PredictFn | None = None
     min_brush: ClassVar[int] = 1
     max_brush: ClassVar[int] = 1000
@@ -268,11 +272,18 @@ class Tool:
         """Options ``names`` changed (also ``in_runner`` ones, which the tool does not
         hold): recompute the preview if they affect it. Default: nothing."""
 
+    def option_bounds(self, name: str) -> tuple[int, int] | None:
+        """The ``(low, high)`` the ``"range"`` option ``name`` spans for the open image when it
+        depends on the image (a 16-bit image's threshold range), else None (the declared
+        ``low`` / ``high``)."""
+        return None
+
     def histogram_request(self, image: np.ndarray) -> tuple[object, HistogramJob] | None:
         """A ``(key, job)`` for the histogram a ``"range"`` option is drawn over, or None.
 
-        ``job()`` (run in a worker) returns ``(counts (256,), split or None, note)``: the
-        pixel counts, a threshold the tool would pick itself (shown while the range is not
+        ``job()`` (run in a worker) returns ``(counts (N,), split or None, note)``: the
+        pixel counts in N equal bins over the option's range (:meth:`option_bounds`; one bin
+        per value for 8-bit), a threshold the tool would pick itself (shown while the range is not
         editable), and a line of text for the dock. ``key`` changes when the histogram
         would (the UI skips a request whose key it has shown)."""
         return None

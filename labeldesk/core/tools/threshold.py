@@ -4,6 +4,10 @@ The options (method, range, adaptive block and offset, channel, invert) are decl
 :attr:`ThresholdTool.options` and come from the options dock; a left drag limits the
 threshold to a box, a click keeps only the part under the click (a click outside the mask
 keeps all again). See :mod:`labeldesk.core.tools.classical` for how results flow.
+
+A 16-bit image is thresholded on its own values (``ToolContext.measured``, what the pixel
+readout shows), not on the 8-bit display: the range option then spans the image's values
+(:meth:`ThresholdTool.option_bounds`) and the histogram is drawn over that span.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class ThresholdTool(ClassicalTool):
         self.pick: tuple[int, int] | None = None
         self._press: tuple[float, float] | None = None
         self._drag: tuple[float, float, float, float] | None = None
+        self._bounds: tuple[int, tuple[int, int]] | None = None  # (id(values), bounds)
 
     @property
     def hint(self) -> str:
@@ -78,6 +83,28 @@ class ThresholdTool(ClassicalTool):
 
     def has_input(self) -> bool:
         return self.box is not None or self.pick is not None
+
+    def image(self) -> np.ndarray | None:
+        """The values thresholded: a 16-bit image's measured pixels, else the display image."""
+        raw = self.ctx.measured()
+        if raw is not None and raw.dtype == np.uint16 and raw.ndim in (2, 3):
+            if raw.ndim == 3 and raw.shape[2] == 4:
+                raw = raw[:, :, :3]
+            if raw.ndim == 2 or raw.shape[2] in (1, 3):
+                return raw
+        return super().image()
+
+    def option_bounds(self, name: str) -> tuple[int, int] | None:
+        """For a 16-bit image, ``"range"`` spans its values ``(min, max)``; 8-bit: None."""
+        if name != "range":
+            return None
+        img = self.image()
+        if img is None or img.dtype == np.uint8:
+            return None
+        if self._bounds is None or self._bounds[0] != id(img):
+            lo, hi = int(img.min()), int(img.max())
+            self._bounds = (id(img), (lo, max(hi, lo + 1)))
+        return self._bounds[1]
 
     # -- options (the dock's values live in ``params``) ---------------------------------------
     def option(self, name: str) -> Any:
@@ -108,8 +135,13 @@ class ThresholdTool(ClassicalTool):
             self.run()  # a threshold previews without any input
 
     def histogram_request(self, image: np.ndarray) -> tuple[object, HistogramJob] | None:
-        """The histogram of the plane thresholded (within the box), and Otsu's threshold."""
+        """The histogram of the plane thresholded (within the box), and Otsu's threshold:
+        256 bins over ``option_bounds("range")`` (a 16-bit image) or one per 8-bit value."""
         channel, box = self.params.get("channel"), self.box
+        values = self.image()
+        if values is not None and values.shape[:2] == image.shape[:2]:
+            image = values
+        bounds = self.option_bounds("range") or (0, 255)
 
         def job() -> tuple[np.ndarray, float | None, str]:
             sub = image[..., :3] if image.ndim == 3 else image
@@ -119,7 +151,8 @@ class ThresholdTool(ClassicalTool):
                 plane = sub[..., channel]
             else:
                 plane = cv2.cvtColor(sub, cv2.COLOR_RGB2GRAY) if sub.ndim == 3 else sub
-            counts = cv2.calcHist([np.ascontiguousarray(plane)], [0], None, [256], [0, 256])
+            lo, hi = bounds
+            counts = cv2.calcHist([np.ascontiguousarray(plane)], [0], None, [256], [lo, hi + 1])
             otsu = alg.otsu_threshold(sub, channel=channel)
             return counts.ravel(), otsu, f"Otsu's threshold: {otsu:.0f}"
 

@@ -107,6 +107,7 @@ class ToolController(QObject):
         if tool.runner_kind is not None:
             tool.runner = self.runner(tool.name, clean=tool.runner_kind == "mask")
         self.options.show_for(tool, self.window.ctx.image())
+        self._apply_bounds(tool)
         self.dock.setWindowTitle(f"Tool options: {tool.title}")
         self.dock.show()
         tool.changed.connect(self._on_tool_event)
@@ -120,6 +121,14 @@ class ToolController(QObject):
             for o in tool.options
             if not o.live and not o.in_runner
         }
+
+    def _apply_bounds(self, tool: Any) -> None:
+        """Range options span the open image's values (a 16-bit image: its own scale)."""
+        if self.window.session.doc is None:
+            return
+        for opt in tool.options:
+            if opt.kind == "range":
+                self.options.set_bounds(opt.name, tool.option_bounds(opt.name))
 
     def _apply_options(self, tool: Any) -> None:
         if self.window.session.doc is not None:
@@ -167,6 +176,7 @@ class ToolController(QObject):
         if tool is not None:
             self._histogram_of = None
             self.options.show_for(tool, self.window.ctx.image())
+            self._apply_bounds(tool)
             self._apply_options(tool)
 
     def _option_changed(self, name: str) -> None:

@@ -36,14 +36,15 @@ from labeldesk.core.tools.options import Option, holds
 
 class RangeSlider(QWidget):
     """Two handles on one groove over an optional histogram: ``(low, high)`` ints in
-    ``[0, top]``, ``low <= high``. Drag a handle; a press moves the nearer one there."""
+    ``[bottom, top]``, ``low <= high``. Drag a handle; a press moves the nearer one there.
+    The bounds follow the image (:meth:`set_bounds`: a 16-bit image spans its own values)."""
 
     changed = Signal(int, int)
 
-    def __init__(self, top: int = 255, parent: QWidget | None = None) -> None:
+    def __init__(self, top: int = 255, parent: QWidget | None = None, bottom: int = 0) -> None:
         super().__init__(parent)
-        self.top = top
-        self._low, self._high = 0, top
+        self.bottom, self.top = bottom, top
+        self._low, self._high = bottom, top
         self._drag: int | None = None  # 0: the low handle, 1: the high one
         self._hist: np.ndarray | None = None
         self.setMinimumSize(160, 56)
@@ -53,8 +54,18 @@ class RangeSlider(QWidget):
     def values(self) -> tuple[int, int]:
         return self._low, self._high
 
+    def set_bounds(self, bottom: int, top: int) -> None:
+        """Span ``[bottom, top]``; the handles go to the ends (values of another range mean
+        nothing here). Emits nothing."""
+        bottom, top = int(bottom), max(int(top), int(bottom) + 1)
+        if (bottom, top) != (self.bottom, self.top):
+            self.bottom, self.top = bottom, top
+            self._low, self._high = bottom, top
+            self._hist = None
+            self.update()
+
     def set_values(self, low: float, high: float, *, emit: bool = True) -> None:
-        low, high = sorted(int(np.clip(round(v), 0, self.top)) for v in (low, high))
+        low, high = sorted(int(np.clip(round(v), self.bottom, self.top)) for v in (low, high))
         if (low, high) != (self._low, self._high):
             self._low, self._high = low, high
             self.update()
@@ -62,15 +73,17 @@ class RangeSlider(QWidget):
                 self.changed.emit(low, high)
 
     def set_histogram(self, counts: np.ndarray | None) -> None:
-        """``(top + 1,)`` pixel counts drawn behind the groove (square-root scaled)."""
+        """Pixel counts in equal bins over ``[bottom, top + 1)`` (one per value for 8-bit),
+        drawn behind the groove (square-root scaled)."""
         self._hist = counts
         self.update()
 
     def _x(self, v: float) -> float:
-        return 7 + v / self.top * (self.width() - 14)
+        return 7 + (v - self.bottom) / (self.top - self.bottom) * (self.width() - 14)
 
     def _value(self, x: float) -> int:
-        return int(round((x - 7) / max(1, self.width() - 14) * self.top))
+        span = self.top - self.bottom
+        return self.bottom + int(round((x - 7) / max(1, self.width() - 14) * span))
 
     def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
@@ -82,9 +95,11 @@ class RangeSlider(QWidget):
         if self._hist is not None and self._hist.max() > 0:
             bars = np.sqrt(self._hist / self._hist.max()) * (gy - 10)
             step = (self.width() - 14) / len(bars)
+            per_bin = (self.top - self.bottom + 1) / len(bars)
             for i, b in enumerate(bars):
-                inside = self._low <= i <= self._high
-                p.fillRect(QRectF(self._x(i), gy - 8 - b, step, b), on if inside else off)
+                v = self.bottom + i * per_bin
+                inside = self._low <= v <= self._high
+                p.fillRect(QRectF(self._x(v), gy - 8 - b, step, b), on if inside else off)
         p.fillRect(QRectF(7, gy - 2, self.width() - 14, 4), off)
         lo, hi = self._x(self._low), self._x(self._high)
         p.fillRect(QRectF(lo, gy - 2, hi - lo, 4), on)
@@ -108,7 +123,7 @@ class RangeSlider(QWidget):
         self._drag = None
 
     def _move(self, v: int) -> None:
-        v = int(np.clip(v, 0, self.top))
+        v = int(np.clip(v, self.bottom, self.top))
         if self._drag == 0:
             self.set_values(min(v, self._high), self._high)
         else:
@@ -165,6 +180,19 @@ class RangeEditor(QWidget):
     def set_value(self, value: tuple[int, int]) -> None:
         self.slider.set_values(*value, emit=False)
         self._show()
+
+    def set_bounds(self, low: int, high: int) -> bool:
+        """Span ``[low, high]`` (the image's values); when that changes, the range becomes all
+        of it. Returns whether it changed. Emits nothing."""
+        before = (self.slider.bottom, self.slider.top)
+        self.slider.set_bounds(low, high)
+        if (self.slider.bottom, self.slider.top) == before:
+            return False
+        for spin in (self.low, self.high):
+            with QSignalBlocker(spin):
+                spin.setRange(self.slider.bottom, self.slider.top)
+        self._show()
+        return True
 
     def set_editable(self, on: bool) -> None:
         for w in (self.slider, self.low, self.high):
@@ -337,8 +365,18 @@ class ToolOptions(QWidget):
             w: Any = self.widgets[opt.name]
             w.slider.set_histogram(counts)
             if split is not None and not w.slider.isEnabled():
-                w.set_value((np.floor(split) + 1, opt.high))
+                w.set_value((np.floor(split) + 1, w.slider.top))
             w.note.setText(note)
+
+    def set_bounds(self, name: str, bounds: tuple[int, int] | None) -> bool:
+        """The span of the ``"range"`` option ``name`` for the open image (None: its declared
+        ``low`` / ``high``); see :meth:`RangeEditor.set_bounds`."""
+        w: Any = self.widgets.get(name)
+        if not isinstance(w, RangeEditor):
+            return False
+        opt = self.options[name]
+        low, high = bounds if bounds is not None else (int(opt.low), int(opt.high))
+        return w.set_bounds(low, high)
 
     def set_busy(self, busy: bool) -> None:
         if busy or self.status.text() == "Computing…":
