@@ -8,6 +8,7 @@ after construction (never read in a constructor) and written back on close.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -104,6 +105,9 @@ class MainWindow(QMainWindow):
             message=lambda text: self.show_message(text, "status"),
         )
         self._tools: dict[str, Tool] = {}
+        # Edit > Undo / Redo ask these first (``hook("undo" | "redo") -> handled``): a stack
+        # takes a whole propagation or interpolation back in one step (ui.stack)
+        self.history_hooks: list[Callable[[str], bool]] = []
         self.clipboard: list = []  # copied objects (Edit > Copy / Paste)
         self._cheat: CheatSheet | None = None
         self.class_control = ClassControl(
@@ -295,6 +299,8 @@ class MainWindow(QMainWindow):
             return
         if tool is not None and tool.busy():
             tool.cancel()
+        if any(hook(which) for hook in self.history_hooks):
+            return
         getattr(doc, which)()
         self.session.selection.prune(doc)
 

@@ -135,10 +135,14 @@ def test_interpolate_action_fills_between_key_frames(make_window, qtbot, tmp_pat
     assert mid.extra["machine"] == "interpolate"
     assert np.allclose(mid.points.mean(axis=0), [23.5, 18.5], atol=0.6)
     assert (tmp_path / "v.mp4.labels" / "000003.json").is_file()
-    window.undo()  # one undo step takes the frame's interpolation back
-    assert len(window.session.doc) == 0
-    window.redo()
-    # and one action takes it back on every frame
+    window.undo()  # right after it, one undo takes the whole interpolation back
+    assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 10))
+    window.redo()  # and one redo puts it back on every frame
+    assert all(len(ctl.annotations.document(j)) == 1 for j in range(1, 10))
+    # once a frame is edited, Ctrl+Z is that frame's; the action takes the rest back
+    window.session.doc.remove_shapes([0])
+    window.undo()
+    assert len(window.session.doc) == 1 and len(ctl.annotations.document(3)) == 1
     window.actions["stack.undo_job"].trigger()
     assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 10))
     saved = json.loads((tmp_path / "v.mp4.labels" / "000003.json").read_text())
@@ -241,3 +245,40 @@ def test_propagate_uses_loaded_sam2_model(make_window, qtbot, tmp_path: Path) ->
     assert window.statusBar().currentMessage().startswith("Propagated with SAM 2.1")
     for j in range(1, 6):
         assert all(s.extra["machine"] == "propagate" for s in ctl.annotations.document(j).shapes)
+
+
+def test_ctrl_z_takes_a_whole_interpolation_back_from_any_frame(
+    make_window, qtbot, tmp_path: Path
+) -> None:
+    """Issue 15: like 3D Slicer's fill between slices, Ctrl+Z right after an interpolation
+    takes all of it back in one step, even from a frame it did not touch; the status bar says
+    so; Ctrl+Shift+Z puts it back; earlier edits stay."""
+    path = write_video(tmp_path / "v.mp4", n=12)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    sq = lambda x, y, s: [[x, y], [x + s, y], [x + s, y + s], [x, y + s]]  # noqa: E731
+    window.session.doc.add_shape(Shape("cell", sq(2, 2, 10), group_id=1))
+    ctl.panel.slider.setValue(8)
+    window.session.doc.add_shape(Shape("cell", sq(30, 20, 20), group_id=1))
+    window.actions["stack.interpolate"].trigger()
+    assert "Ctrl+Z takes it back on every frame" in window.statusBar().currentMessage()
+    filled = [j for j in range(12) if len(ctl.annotations.document(j))]
+    assert filled == list(range(9))
+    ctl.panel.slider.setValue(0)  # a key frame the interpolation did not change
+    window.canvas.setFocus()
+    key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [len(ctl.annotations.document(j)) for j in range(9)] == [1] + [0] * 7 + [1]
+    assert "Undid interpolate on 7 frames" in window.statusBar().currentMessage()
+    assert json.loads((tmp_path / "v.mp4.labels" / "000004.json").read_text())["shapes"] == []
+    key(
+        window,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert [len(ctl.annotations.document(j)) for j in range(9)] == [1] * 9
+    assert all(is_machine(ctl.annotations.document(j).shapes[0]) for j in range(1, 8))
+    saved = json.loads((tmp_path / "v.mp4.labels" / "000004.json").read_text())
+    assert len(saved["shapes"]) == 1
+    key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the fill again
+    key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # then frame 0's own edit
+    assert len(ctl.annotations.document(0)) == 0 and len(ctl.annotations.document(8)) == 1
+    assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 8))

@@ -31,6 +31,7 @@ from labeldesk.core.stack_jobs import (
     plan_propagation,
     track_masks,
 )
+from labeldesk.core.stack_undo import StackJobUndo
 from labeldesk.io import to_display
 from labeldesk.io.stacks import open_stack
 from labeldesk.io.stacks.base import Stack
@@ -78,6 +79,9 @@ class StackController(QObject):
         self._job_host: WorkerHost = self.host
         self._job_kind = ""  # "Propagate" or "Interpolate": the undo step each frame got
         self._last_job: tuple[str, list[int]] | None = None
+        self.job_undo = StackJobUndo()  # Ctrl+Z right after a job takes all of it back
+        if hasattr(window, "history_hooks"):
+            window.history_hooks.append(self._whole_job_history)
         self.panel.frame_chosen.connect(self.go_to)
         self.panel.window_chosen.connect(self.set_window)
         self.panel.propagate.connect(self.propagate)
@@ -149,6 +153,8 @@ class StackController(QObject):
         if self.stack is not None:
             self.stack.close()
         self.stack, self.annotations = None, None
+        self._last_job = None
+        self.job_undo.forget()
         self.dock.hide()
         self.views_dock.hide()
 
@@ -355,10 +361,31 @@ class StackController(QObject):
         self._result = None
         self._last_job = (self._job_kind, list(result.changed))
         saved = self._save_other_frames()
+        if self.annotations is not None:
+            self.job_undo.record(self.annotations, self._job_kind, result.changed)
         stops = "".join(f"; track {t} stops at frame {f}" for t, f in result.stopped.items())
+        undo = " (Ctrl+Z takes it back on every frame)" if result.changed else ""
         self.window.show_message(
-            f"{verb}: {result.objects} objects in {len(saved)} frames{stops}", "status"
+            f"{verb}: {result.objects} objects in {len(saved)} frames{stops}{undo}", "status"
         )
+
+    def _whole_job_history(self, which: str) -> bool:
+        """Edit > Undo / Redo: the last job on every frame it changed, in one step, while it
+        is the stack's newest edit (:class:`~labeldesk.core.stack_undo.StackJobUndo`)."""
+        if self.annotations is None or self._rid is not None:
+            return False
+        n = self.job_undo.step(self.annotations, which)
+        if n is None:
+            return False
+        kind = self.job_undo.kind.lower()
+        job = self.job_undo
+        self._last_job = None if job.undone else (job.kind, job.frames)
+        if self.window.session.doc is not None:
+            self.window.session.selection.prune(self.window.session.doc)
+        self._save_other_frames()
+        done = "Undid" if which == "undo" else "Redid"
+        self.window.show_message(f"{done} {kind} on {n} frames", "status")
+        return True
 
     def _save_other_frames(self) -> list[int]:
         """Save the frames a job changed (the shown one is saved by the session)."""
@@ -384,6 +411,7 @@ class StackController(QObject):
             return
         kind, frames = self._last_job
         self._last_job = None
+        self.job_undo.forget()
         undone = 0
         for i in frames:
             doc = self.annotations.document(i)
@@ -405,7 +433,8 @@ class StackController(QObject):
         ]
 
     def interpolate(self) -> None:
-        """Fill every gap between consecutive key frames (one undo step per frame)."""
+        """Fill every gap between consecutive key frames: one undo step on each frame, and
+        Ctrl+Z right after takes the whole fill back (see ``job_undo``)."""
         if self.stack is None or self.annotations is None or self.host.is_busy():
             return
         keys = self.key_frames()
