@@ -10,6 +10,11 @@ Training runs for a time budget (``--time``; default about a minute on a CPU, se
 given; ``--steps N`` alone trains exactly N steps (reproducible). ``--arch forest`` trains
 the pixel classifier instead (:mod:`.forest_command`; seconds, no torch).
 
+Under ``torchrun`` (``WORLD_SIZE`` > 1) every process trains one share of the work with
+DistributedDataParallel (see :mod:`.distributed`) and only rank 0 prints and writes the
+model; ``--arch forest`` trains in one process, so there rank 0 trains it and the other
+ranks exit at once (code 0).
+
 On a terminal a progress bar shows on stderr; otherwise only the summary is printed (stdout):
 per-class IoU and Dice on the held-out images. Exit code 0 on success, 1 when the data or a
 setting cannot train a model (the message says why), 2 for bad arguments, 130 when
@@ -19,6 +24,7 @@ interrupted (Ctrl+C; nothing is written then).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -160,6 +166,8 @@ def summary_lines(result: Any, classes: Sequence[str], weights: Path, sidecar: P
     where = training.get("device", "?")
     if training.get("threads"):
         where += f", {training['threads']} thread(s)"
+    if training.get("processes"):
+        where = f"{training['processes']} processes ({training.get('backend')}), each {where}"
     stopped = {
         "max_steps": "reached --steps",
         "early_stopping": "stopped early: validation IoU stopped improving",
@@ -301,8 +309,12 @@ def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> 
         LabeldeskError: bad data or settings (the CLI prints it and exits 1).
     """
     from labeldesk.models.seg.dataset import TrainingDataError
+    from labeldesk.models.seg.distributed import rank, world_size
     from labeldesk.models.seg.folder import samples_from_folder
 
+    ranks = world_size()
+    if ranks > 1 and args.arch == "forest" and rank() != 0:
+        return 0  # the forest trains in one process: rank 0's
     src = Path(args.src)
     if not src.is_dir():
         raise TrainingDataError(f"{src}: not a folder")
@@ -316,6 +328,13 @@ def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> 
     if args.arch == "forest":
         from labeldesk.models.seg.forest_command import train_forest_folder
 
+        if ranks > 1:
+            print(
+                f"note: --arch forest trains in one process: rank 0 trains it, the other "
+                f"{ranks - 1} process(es) started by torchrun have exited",
+                file=progress,
+            )
+
         return train_forest_folder(args, classes, out_path, progress=progress, out=out)
     samples, notes = samples_from_folder(
         src, classes, include_machine=bool(getattr(args, "include_machine", False))
@@ -323,11 +342,19 @@ def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> 
 
     from labeldesk.models.device import select_device
     from labeldesk.models.seg.budget import auto_settings, default_seconds
+    from labeldesk.models.seg.distributed import from_environment, threads_per_rank
     from labeldesk.models.seg.model import save_model
-    from labeldesk.models.seg.training import choose_threads, train
+    from labeldesk.models.seg.training import choose_threads, train, usable_cores
 
-    device_type = select_device(args.device).type
-    threads = choose_threads(args.threads)
+    group = from_environment(args.device)  # None without torchrun
+    if group is None:
+        device_type = select_device(args.device).type
+        threads = choose_threads(args.threads)
+    else:
+        device_type = group.device.type
+        threads = threads_per_rank(args.threads, usable_cores(), group.local_world_size)
+        if not group.is_main:  # rank 0 alone prints and writes
+            progress = out = io.StringIO()
     auto = auto_settings(
         [s.image.shape[:2] for s in samples], device_type=device_type, threads=threads
     )
@@ -353,12 +380,13 @@ def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> 
         f"settings: {arch['arch']} width {arch['width']}, {config['crop_size']} px crops, "
         f"batch {config['batch_size']}, lr {config['lr']:g}, "
         + (f"{seconds:g} s budget" if seconds else f"{steps} steps")
-        + ("" if device_type != "cpu" else f" (CPU, {threads} thread(s), no GPU found)"),
+        + ("" if device_type != "cpu" else f" (CPU, {threads} thread(s), no GPU found)")
+        + (f"; {group.world_size} processes ({group.backend})" if group else ""),
         file=progress,
     )
     for note in notes:
         print(f"note: {note}", file=progress)
-    gen = train(samples, classes, config, seed=args.seed, device=args.device)
+    gen = train(samples, classes, config, seed=args.seed, device=args.device, distributed=group)
     bar = ProgressBar(steps if not seconds else 0, progress)
     try:
         while True:
@@ -375,8 +403,11 @@ def train_folder(args: argparse.Namespace, *, progress: TextIO, out: TextIO) -> 
         bar.close()
     if result.model is None:
         raise ModelError("training stopped before the first step; no model was written")
-    weights, sidecar = save_model(result.model, out_path)
-    print("\n".join(summary_lines(result, classes, weights, sidecar)), file=out)
+    if group is None or group.is_main:
+        weights, sidecar = save_model(result.model, out_path)
+        print("\n".join(summary_lines(result, classes, weights, sidecar)), file=out)
+    if group is not None:
+        group.close()
     return 0
 
 

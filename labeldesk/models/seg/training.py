@@ -21,6 +21,15 @@ held-out images, so training stops within one step and no further validation run
 the last validation (or none ran yet) one final validation runs before returning, so the
 returned model always carries held-out metrics. On CUDA it uses mixed precision; on CPU
 ``torch.set_num_threads`` is set for the run (default: the usable cores) and restored after.
+
+Under torchrun (``distributed``, see :mod:`.distributed`) each rank trains the same network
+wrapped in DistributedDataParallel on its own device; the ranks draw different random crops
+(the crop sampler is seeded ``seed + 1 + 7919 * rank``: it samples with replacement, weighted
+by image area, so a per-rank seed gives each rank its own share of crops even when there are
+fewer training images than ranks, where splitting the images would leave ranks idle), so one
+step learns from ``batch_size x world_size`` crops. Stop flags and "validate now" are agreed
+by all-reduce before they act, and the held-out images are split between the ranks with their
+confusion matrices summed, so every rank gets the same scores and stops at the same step.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from labeldesk.models.seg.dataset import (
     prepare_samples,
     split_samples,
 )
+from labeldesk.models.seg.distributed import Distributed, threads_per_rank
 from labeldesk.models.seg.metrics import confusion, summarize
 from labeldesk.models.seg.model import SegModel
 from labeldesk.models.seg.networks import build_network, network_config
@@ -209,11 +219,20 @@ class _Best:
 
 
 def _validate(
-    model: SegModel, samples: Sequence[Sample], cfg: TrainConfig, cancelled: Callable[[], bool]
+    model: SegModel,
+    samples: Sequence[Sample],
+    cfg: TrainConfig,
+    cancelled: Callable[[], bool],
+    group: Distributed | None = None,
 ) -> dict[str, Any] | None:
-    """Held-out summary, or None when cancelled part way."""
+    """Held-out summary, or None when cancelled part way. With ``group`` each rank scores its
+    share of ``samples`` with rank 0's weights and the confusion matrices are summed (no
+    cancelling part way then: the other ranks would wait for this one)."""
     k = len(model.class_names) + 1
     conf = np.zeros((k, k), np.int64)
+    if group is not None:
+        group.sync_buffers(model.network)
+        samples, cancelled = group.share(samples), lambda: False
     try:
         for s in samples:
             if cancelled():
@@ -222,6 +241,8 @@ def _validate(
             conf += confusion(probs.argmax(axis=0), s.label, k)
     except InterruptedError:
         return None
+    if group is not None:
+        conf = group.sum_array(conf)
     return summarize(conf, model.class_names)
 
 
@@ -234,6 +255,7 @@ def train(
     device: str = "auto",
     cancel: Cancel | None = None,
     finish: Cancel | None = None,
+    distributed: Distributed | None = None,
 ) -> Generator[TrainEvent, None, TrainResult]:
     """Train a segmentation model; yields :class:`TrainEvent`, returns :class:`TrainResult`.
 
@@ -249,6 +271,8 @@ def train(
         finish: the same, for "stop and save": stops before the next step, then validates
             once more when steps were taken since the last validation (``cancel`` still
             interrupts that validation).
+        distributed: this rank of a torchrun job (:func:`.distributed.from_environment`);
+            ``device`` is then the group's, and every rank must call ``train`` alike.
 
     Raises:
         TrainingDataError: the data cannot train a model (too few images, nothing to learn,
@@ -262,10 +286,13 @@ def train(
     data, notes = prepare_samples(samples, names)
     notes += check_trainable(data, names, min_images=cfg.min_images)
     arch = network_config({**cfg.arch, "num_classes": len(names) + 1, "in_channels": 3})
-    dev = select_device(device)
+    group = distributed
+    dev = group.device if group is not None else select_device(device)
     start = time.perf_counter()
     old_threads = torch.get_num_threads()
     threads = choose_threads(cfg.threads)
+    if group is not None:  # the ranks on one machine share its cores
+        threads = threads_per_rank(cfg.threads, usable_cores(), group.local_world_size)
     if dev.type == "cpu":
         torch.set_num_threads(threads)
     try:
@@ -277,9 +304,13 @@ def train(
         mean, std = _normalisation(train_set)
         model = SegModel(network, names, arch, mean=mean, std=std)  # type: ignore[arg-type]
         crop = math.ceil(cfg.crop_size / model.stride) * model.stride
-        crops = CropDataset(train_set, crop, cfg.augment, seed=seed + 1, boundary=arch["boundary"])
-        steps_per_epoch = max(1, math.ceil(crops.crops_per_epoch() / cfg.batch_size))
+        ranks = group.world_size if group is not None else 1
+        crop_seed = seed + 1 + (7919 * group.rank if group is not None else 0)
+        crops = CropDataset(train_set, crop, cfg.augment, seed=crop_seed, boundary=arch["boundary"])
+        steps_per_epoch = max(1, math.ceil(crops.crops_per_epoch() / (cfg.batch_size * ranks)))
         where = f"CPU with {threads} thread(s)" if dev.type == "cpu" else str(dev)
+        if group is not None:
+            where = f"{ranks} processes ({group.backend}), each on {where}"
         notes.append(
             f"training on {len(train_set)} image(s), validating on {len(val_set)}, {where}, "
             f"{arch['arch']} network, {crop}x{crop} crops"
@@ -330,7 +361,7 @@ def train(
         def validate() -> Generator[TrainEvent, None, bool]:
             """Score the held-out images at ``step``; False when cancelled part way."""
             nonlocal validated
-            summary = _validate(model, val_set, cfg, cancelled)
+            summary = _validate(model, val_set, cfg, cancelled, group)
             network.train()
             if summary is None:
                 return False
@@ -352,12 +383,17 @@ def train(
             )
             return True
 
-        network.train()
+        net = group.wrap(network) if group is not None else network  # what the steps run
+        net.train()
         for step in range(1, cfg.max_steps + 1):
-            if cancelled() or finishing():
-                stopped, step = "cancelled" if cancelled() else "stopped", step - 1
+            is_cancelled, is_finishing = cancelled(), finishing()
+            time_up = budget is not None and step > 1 and time.perf_counter() - start >= budget
+            if group is not None:  # all ranks stop at the same step, or none does
+                is_cancelled, is_finishing, time_up = group.any(is_cancelled, is_finishing, time_up)
+            if is_cancelled or is_finishing:
+                stopped, step = "cancelled" if is_cancelled else "stopped", step - 1
                 break
-            if budget is not None and step > 1 and time.perf_counter() - start >= budget:
+            if time_up:
                 stopped, step = "time", step - 1
                 break
             imgs, labs, bnds = crops.batch(cfg.batch_size)
@@ -367,7 +403,7 @@ def train(
             b = torch.from_numpy(bnds).to(dev) if bnds is not None else None
             try:
                 with torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=use_amp):
-                    loss = _loss(network(x), y, b, k, cfg)
+                    loss = _loss(net(x), y, b, k, cfg)
                 opt.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.step(opt)
@@ -379,13 +415,15 @@ def train(
                 ) from exc
             sched.step()
             value = float(loss.detach())
+            elapsed = time.perf_counter() - start
+            if group is not None:  # the mean loss, and one clock for "validate now"
+                value, elapsed = (v / ranks for v in group.sum([value, elapsed]))
             if not math.isfinite(value):
                 raise ModelError(
                     f"training diverged (loss {value} at step {step}); lower the learning rate"
                 )
             losses.append((step, value))
             epoch = (step - 1) // steps_per_epoch + 1
-            elapsed = time.perf_counter() - start
             lr = opt.param_groups[0]["lr"]
             total = expected_steps(step, elapsed)
             yield TrainEvent("step", step, total, epoch, elapsed, loss=value, lr=lr, budget=budget)
@@ -436,6 +474,8 @@ def train(
         "val_images": len(val_set),
         "seconds": round(seconds, 2),
     }
+    if group is not None:
+        model.training.update(processes=group.world_size, backend=group.backend)
     return TrainResult(
         model if step > 0 else None,
         best.metrics,
