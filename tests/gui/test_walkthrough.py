@@ -81,3 +81,23 @@ def test_tall_volume_cross_sections_keep_the_window_on_screen(
         column, Qt.MouseButton.LeftButton, pos=QPoint(column.width() // 2, column.height() - 2)
     )
     assert ctl.index == 0
+
+
+def test_a_compare_that_starts_takes_down_the_earlier_complaint(
+    make_window, qtbot, tmp_path: Path
+) -> None:
+    """Picking the open folder by mistake, then the right one: the review starts and the
+    banner no longer says 'Choose another folder than the open one'."""
+    from labeldesk.ui.review import install
+    from tests.gui.test_review import folders
+
+    mine, theirs = folders(tmp_path)
+    window = make_window(mine)
+    ctl = install(window)
+    bar = window.message_bar
+    assert ctl.compare_with(mine) is None
+    assert bar.isVisible() and bar.text() == "Compare: Choose another folder than the open one"
+    assert ctl.compare_with(theirs) is not None
+    assert not bar.isVisible()
+    qtbot.waitUntil(lambda: ctl.comparison is not None, timeout=20000)
+    assert ctl.dock.isVisible() and "Comparing with" in ctl.panel.source.text()

@@ -126,6 +126,9 @@ class ReviewController(QObject):
         if problem:
             self.window.show_message(f"Compare: {problem}", "warning")
             return None
+        bar = self.window.message_bar
+        if bar.isVisible() and bar.text().startswith("Compare: "):
+            bar.hide()  # an earlier complaint (the same folder, say) is answered now
         self.other, self.comparison = other, None
         self._dismissed.clear()
         self.panel.set_source(f"Comparing with {other} (whole folder: comparing…)")
