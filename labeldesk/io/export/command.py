@@ -41,7 +41,12 @@ def print_report(report: Report, out: TextIO | None = None, err: TextIO | None =
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("src_dir", metavar="SRC_DIR", help="folder of labelme .json files")
+    p.add_argument(
+        "src_dir",
+        metavar="SRC_DIR",
+        help="folder of labelme .json files, or a video, TIFF, NIfTI or DICOM stack (its"
+        " annotated frames, named by frame number)",
+    )
     p.add_argument("out_dir", metavar="OUT_DIR", help="output folder (must not exist)")
     p.add_argument(
         "--labels",
@@ -129,15 +134,20 @@ class ExportCommand:
             stuff=stuff,
             allow_outside=getattr(args, "allow_outside", False),
         )
-        task = export_dataset(
-            args.format,
-            args.src_dir,
-            args.out_dir,
-            options,
-            overwrite=args.overwrite,
-            workers=args.workers,
-        )
-        report = drive(task, progress_bar(f"export {args.format}"))
+        from labeldesk.io.stacks.dataset import frames_folder, is_stack_source
+
+        def export(src: str) -> Report:
+            task = export_dataset(
+                args.format, src, args.out_dir, options, overwrite=args.overwrite,
+                workers=args.workers,
+            )  # fmt: skip
+            return drive(task, progress_bar(f"export {args.format}"))
+
+        if is_stack_source(args.src_dir):  # a video or volume: its annotated frames
+            with frames_folder(args.src_dir, args.out_dir) as folder:
+                report = export(str(folder))
+        else:
+            report = export(args.src_dir)
         print_report(report)
         return report.exit_code
 
