@@ -50,3 +50,24 @@ def test_8bit_images_keep_the_declared_range() -> None:
     assert tool.option_bounds("range") is None
     tool.set_options({"method": "manual", "range": (100, 255)})
     assert tool.result().sum() == 100
+
+
+def test_ct_hounsfield_values_and_float_images() -> None:
+    from labeldesk.core.tools.threshold import measured_values
+
+    ct = np.full((H, W), -1000, np.int16)  # air
+    ct[5:35, 5:45] = 40  # soft tissue
+    ct[15:25, 15:25] = 700  # bone
+    tool = _tool(ct)
+    assert tool.image().dtype == np.float32 and tool.option_bounds("range") == (-1000, 700)
+    tool.set_options({"method": "manual", "range": (300, 700)})  # bone, in HU
+    assert tool.result().sum() == 100
+    tool.set_options({"range": (-1000, -500)})
+    assert tool.result().sum() == H * W - 30 * 40
+    rgba = np.zeros((H, W, 4), np.uint16)
+    assert measured_values(rgba).shape == (H, W, 3)
+    wide = np.linspace(0, 4000, H * W, dtype=np.float32).reshape(H, W)
+    assert measured_values(wide) is wide
+    assert measured_values(wide / 4000) is None  # 0..1: the display's 256 levels are finer
+    assert measured_values(np.full((H, W), np.nan, np.float32)) is None
+    assert _tool(wide / 4000).option_bounds("range") is None

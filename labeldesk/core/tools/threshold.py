@@ -5,9 +5,10 @@ The options (method, range, adaptive block and offset, channel, invert) are decl
 threshold to a box, a click keeps only the part under the click (a click outside the mask
 keeps all again). See :mod:`labeldesk.core.tools.classical` for how results flow.
 
-A 16-bit image is thresholded on its own values (``ToolContext.measured``, what the pixel
-readout shows), not on the 8-bit display: the range option then spans the image's values
-(:meth:`ThresholdTool.option_bounds`) and the histogram is drawn over that span.
+A 16-bit image (or a CT's int16, or floats spanning 255 units or more) is thresholded on its
+own values (``ToolContext.measured``, what the pixel readout shows), not on the 8-bit
+display: the range option then spans the image's values (:meth:`ThresholdTool.option_bounds`)
+and the histogram is drawn over that span.
 """
 
 from __future__ import annotations
@@ -47,6 +48,28 @@ THRESHOLD_OPTIONS = (
 )  # fmt: skip
 
 
+def measured_values(raw: np.ndarray) -> np.ndarray | None:
+    """The values a threshold runs on for measured pixels deeper than 8 bits, or None when
+    the 8-bit display serves as well: uint16 as it is; other integers (a CT's int16 HU) as
+    float32, exact; floats when they span at least 255 units (whole-number steps on the range
+    slider are then as fine as the display's 256 levels). Alpha is dropped."""
+    if raw.ndim == 3 and raw.shape[2] == 4:
+        raw = raw[:, :, :3]
+    if not (raw.ndim == 2 or (raw.ndim == 3 and raw.shape[2] in (1, 3))) or raw.size == 0:
+        return None
+    if raw.dtype == np.uint16:
+        return raw
+    if raw.dtype.kind in "iu" and raw.dtype != np.uint8:
+        return raw.astype(np.float32)
+    if raw.dtype.kind == "f":
+        finite = np.isfinite(raw)
+        if not finite.all():
+            return None
+        values = raw.astype(np.float32, copy=False)
+        return values if float(values.max()) - float(values.min()) >= 255 else None
+    return None
+
+
 @register_tool
 class ThresholdTool(ClassicalTool):
     """Threshold the image (see module docs); parameters come from the UI's controls."""
@@ -67,7 +90,8 @@ class ThresholdTool(ClassicalTool):
         self.pick: tuple[int, int] | None = None
         self._press: tuple[float, float] | None = None
         self._drag: tuple[float, float, float, float] | None = None
-        self._bounds: tuple[int, tuple[int, int]] | None = None  # (id(values), bounds)
+        # (measured pixels, the values thresholded or None, their (min, max)), for one image
+        self._values: tuple[np.ndarray, np.ndarray | None, tuple[int, int] | None] | None = None
 
     @property
     def hint(self) -> str:
@@ -85,26 +109,26 @@ class ThresholdTool(ClassicalTool):
         return self.box is not None or self.pick is not None
 
     def image(self) -> np.ndarray | None:
-        """The values thresholded: a 16-bit image's measured pixels, else the display image."""
+        """The values thresholded: the measured pixels of a deeper-than-8-bit image (see
+        :func:`measured_values`), else the display image."""
         raw = self.ctx.measured()
-        if raw is not None and raw.dtype == np.uint16 and raw.ndim in (2, 3):
-            if raw.ndim == 3 and raw.shape[2] == 4:
-                raw = raw[:, :, :3]
-            if raw.ndim == 2 or raw.shape[2] in (1, 3):
-                return raw
-        return super().image()
+        if raw is None or raw.dtype == np.uint8:
+            return super().image()
+        if self._values is None or self._values[0] is not raw:
+            values = measured_values(raw)
+            bounds = None
+            if values is not None:
+                lo, hi = int(np.floor(values.min())), int(np.ceil(values.max()))
+                bounds = (lo, max(hi, lo + 1))
+            self._values = (raw, values, bounds)
+        return self._values[1] if self._values[1] is not None else super().image()
 
     def option_bounds(self, name: str) -> tuple[int, int] | None:
-        """For a 16-bit image, ``"range"`` spans its values ``(min, max)``; 8-bit: None."""
-        if name != "range":
+        """``"range"`` spans a deeper image's values ``(min, max)``; 8-bit: None (0..255)."""
+        if name != "range" or self.image() is None or self._values is None:
             return None
-        img = self.image()
-        if img is None or img.dtype == np.uint8:
-            return None
-        if self._bounds is None or self._bounds[0] != id(img):
-            lo, hi = int(img.min()), int(img.max())
-            self._bounds = (id(img), (lo, max(hi, lo + 1)))
-        return self._bounds[1]
+        raw, _values, bounds = self._values
+        return bounds if raw is self.ctx.measured() else None
 
     # -- options (the dock's values live in ``params``) ---------------------------------------
     def option(self, name: str) -> Any:
