@@ -25,11 +25,13 @@ from pathlib import Path
 import pytest
 
 from labeldesk.cli import main
+from labeldesk.core.errors import ModelError
 from labeldesk.models.device import import_torch
 
 torch = import_torch()
 
 from labeldesk.models.seg import load_model, predict  # noqa: E402
+from labeldesk.models.seg.distributed import from_environment, threads_per_rank  # noqa: E402
 from tests.models.nuclei_data import held_out, iou, make_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +127,28 @@ def test_forest_under_torchrun_other_ranks_exit_at_once(folder, tmp_path, monkey
     assert main(["train", str(folder), "--arch", "forest", "--out", str(out)]) == 0
     assert not out.exists() and not out.with_suffix(".json").exists()
     assert stdout.getvalue() == "" and stderr.getvalue() == ""
+
+
+def test_without_torchrun_nothing_is_distributed_and_a_half_set_environment_is_named(
+    monkeypatch,
+) -> None:
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert from_environment("cpu") is None
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    assert from_environment("cpu") is None
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    with pytest.raises(ModelError, match="WORLD_SIZE=2 but MASTER_ADDR not set: .*torchrun"):
+        from_environment("cpu")
+    monkeypatch.setenv("WORLD_SIZE", "two")
+    with pytest.raises(ModelError, match="WORLD_SIZE='two' is not a whole number"):
+        from_environment("cpu")
+
+
+def test_ranks_on_one_machine_share_its_cores() -> None:
+    assert threads_per_rank(None, 16, 8) == 2
+    assert threads_per_rank(None, 2, 2) == 1
+    assert threads_per_rank(None, 2, 4) == 1  # at least one
+    assert threads_per_rank(3, 16, 8) == 3  # --threads wins, up to the cores
+    assert threads_per_rank(64, 16, 8) == 16

@@ -161,6 +161,13 @@ def from_environment(device: str = "auto") -> Distributed | None:
 
     if not dist.is_available():
         raise ModelError("this torch build has no torch.distributed; train without torchrun")
+    missing = [name for name in ("MASTER_ADDR", "MASTER_PORT") if not os.environ.get(name)]
+    if missing:
+        raise ModelError(
+            f"WORLD_SIZE={size} but {' and '.join(missing)} not set: start distributed training "
+            "with torchrun (e.g. torchrun --nproc_per_node=2 -m labeldesk train DIR), or unset "
+            "WORLD_SIZE to train in one process"
+        )
     this_rank, local = rank(), _env_int("LOCAL_RANK", 0)
     local_size = _env_int("LOCAL_WORLD_SIZE", size)
     if device == "mps":

@@ -40,7 +40,7 @@ import os
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -61,8 +61,12 @@ from labeldesk.models.seg.model import SegModel
 from labeldesk.models.seg.networks import build_network, network_config
 from labeldesk.models.seg.prediction import predict_proba
 
-torch = import_torch()
-F = torch.nn.functional
+if TYPE_CHECKING:
+    import torch
+    import torch.nn.functional as F
+else:
+    torch = import_torch()  # with the thread settings (see models.device)
+    F = torch.nn.functional
 
 Cancel = Callable[[], bool] | Any  # a callable, or an object with is_set() (threading.Event)
 
@@ -300,7 +304,8 @@ def train(
         train_set = [data[i] for i in train_idx]
         val_set = [data[i] for i in val_idx]
         torch.manual_seed(seed)
-        network = build_network(arch).to(dev, memory_format=torch.channels_last)
+        # Module.to accepts memory_format at run time; torch's overloads do not list it
+        network = build_network(arch).to(dev, memory_format=torch.channels_last)  # type: ignore[call-overload]
         mean, std = _normalisation(train_set)
         model = SegModel(network, names, arch, mean=mean, std=std)  # type: ignore[arg-type]
         crop = math.ceil(cfg.crop_size / model.stride) * model.stride
