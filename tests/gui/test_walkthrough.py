@@ -101,3 +101,38 @@ def test_a_compare_that_starts_takes_down_the_earlier_complaint(
     assert not bar.isVisible()
     qtbot.waitUntil(lambda: ctl.comparison is not None, timeout=20000)
     assert ctl.dock.isVisible() and "Comparing with" in ctl.panel.source.text()
+
+
+def test_enter_accepts_the_click_tool_result_while_the_live_classifier_is_on(
+    make_window, qtbot, tmp_path: Path
+) -> None:
+    """With Tools ▸ Live Classifier on, K + a click + Enter said 'Live classifier: nothing to
+    accept yet' and dropped nothing into the document: the mode took every Enter. A tool
+    with something to accept now gets its Enter first."""
+    from labeldesk.ui.training.live import LIVE_ID
+    from labeldesk.ui.training.live import install as install_live
+    from tests.gui.test_classical_tools import CENTRE, click, key, open_scene, wait_mask
+
+    window, ctl, _gt = open_scene(make_window, tmp_path, qtbot)
+    live = install_live(window)
+    doc = window.session.doc
+    try:
+        window.actions.actions[LIVE_ID].trigger()
+        assert live.active
+        key(window, Qt.Key.Key_K)
+        tool = window.canvas.tool()
+        assert tool.name == "click"
+        click(window, *CENTRE)
+        wait_mask(qtbot, ctl, tool)
+        key(window, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: len(doc) == 1, timeout=10000)
+        assert doc.shapes[0].label == window.session.active and "machine" not in doc.shapes[0].extra
+        assert live.active  # the mode goes on; nothing of its own was accepted
+        assert "nothing to accept" not in window.statusBar().currentMessage()
+        # with nothing pending in the tool, Enter is the live classifier's again
+        key(window, Qt.Key.Key_Return)
+        assert window.statusBar().currentMessage().startswith("Live classifier:")
+    finally:
+        live.set_active(False)
+        live.stop()
+        doc.mark_clean()

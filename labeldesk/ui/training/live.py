@@ -245,6 +245,9 @@ class LiveClassifierController(QObject):
             and event.type() == QEvent.Type.KeyPress
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
         ):
+            tool = self.window.canvas.tool()
+            if tool is not None and tool.can_accept():
+                return False  # the tool's own result first (a click-segment mask, say)
             self.accept()
             return True
         return False
