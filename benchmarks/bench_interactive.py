@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.interactive_tools import BOX_TOOLS, CLICK_TOOLS  # noqa: E402
 from tests.realdata import RealImage, real_images  # noqa: E402
-from tests.robot_user import Run, run_box, run_clicks  # noqa: E402
+from tests.robot_user import BUDGET, Run, run_box, run_clicks  # noqa: E402
 
 
 def click_table(images: list[RealImage], only: str | None) -> dict[str, list[tuple[str, Run]]]:
@@ -55,6 +55,23 @@ def box_table(images: list[RealImage], only: str | None) -> dict[str, list[tuple
             for gt in im.masks:
                 runs.append((im.kind, run_box(tool, im.image, gt, im.ignore, extreme=extreme)))
         out[name] = runs
+    return out
+
+
+def box_noc(images: list[RealImage]) -> list[tuple[str, Run]]:
+    """grabcut(box=) driven like a click tool: the box counts as 2 clicks, then corrective
+    clicks (discs) until IoU >= 0.90 or 20 clicks in all."""
+    from tests.interactive_tools import tool_grabcut_box
+
+    out = []
+    for im in images:
+        for gt in im.masks:
+            r = run_box(
+                tool_grabcut_box, im.image, gt, im.ignore, corrections=BUDGET - 2, stop_at=0.90
+            )
+            # clicks: the box = 2, then one per correction
+            r.ious = [0.0] + r.ious
+            out.append((im.kind, r))
     return out
 
 
@@ -97,6 +114,9 @@ def main() -> None:
     ap.add_argument("--nuclei", type=int, default=20)
     ap.add_argument("--only", help="run only the tools whose name contains this")
     ap.add_argument("--big", action="store_true", help="time click_segment at 4000x3000")
+    ap.add_argument(
+        "--part", choices=("all", "click", "box"), default="all", help="run one table only"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     images = real_images(nuclei=args.nuclei)
@@ -106,7 +126,7 @@ def main() -> None:
         f"real set: {len(images)} images, {n_all} objects ({n_photo} in photos, "
         f"{n_all - n_photo} nuclei); machine: {os.cpu_count()} cores, shared (loaded)"
     )
-    clicks = click_table(images, args.only)
+    clicks = click_table(images, args.only) if args.part != "box" else {}
     if clicks:
         print(
             f"\n{'click tool':40s} {'set':6s} NoC85  NoC90  IoU@1 IoU@2 IoU@3 IoU@4 IoU@5  ms/call"
@@ -115,7 +135,14 @@ def main() -> None:
             for subset in ("photo", "all"):
                 sel = [r for kind, r in runs if subset == "all" or kind == subset]
                 print(f"{name:40s} {subset:6s} {summary_click(sel)}")
-    boxes = box_table(images, args.only)
+    if args.part != "click" and (not args.only or "grabcut(box=)" in args.only):
+        runs = box_noc(images)
+        for subset in ("photo", "all"):
+            sel = [r for kind, r in runs if subset == "all" or kind == subset]
+            noc85 = statistics.mean(r.noc(0.85) for r in sel)
+            noc90 = statistics.mean(r.noc(0.90) for r in sel)
+            print(f"{'grabcut(box=), box = 2 clicks':40s} {subset:6s} {noc85:6.2f} {noc90:6.2f}")
+    boxes = box_table(images, args.only) if args.part != "click" else {}
     if boxes:
         print(f"\n{'box tool':40s} {'set':6s} box   +1clk +2clk +3clk  ms/call")
         for name, runs in boxes.items():

@@ -19,7 +19,13 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from labeldesk.algorithms import click_segment, grabcut, region_grow, threshold_mask
+from labeldesk.algorithms import (
+    auto_proposals,
+    click_segment,
+    grabcut,
+    region_grow,
+    threshold_mask,
+)
 from labeldesk.algorithms._validate import to_rgb8
 
 from .robot_user import Click, discs
@@ -123,6 +129,38 @@ def _otsu_cached(key: tuple[object, ...], image: np.ndarray) -> np.ndarray:
     return _OTSU[key]
 
 
+def tool_auto_click(image: np.ndarray, clicks: list[Click], prev: np.ndarray | None) -> np.ndarray:
+    """One-click auto-segment: of the image's ranked proposals (``auto_proposals``, at most 60),
+    the one holding the most positive and fewest negative clicks, the better-ranked on ties;
+    nothing when no proposal holds a positive click."""
+    props = _proposals(image)
+    best, best_key = None, None
+    for rank, p in enumerate(props):
+        x0, y0 = p.origin
+        ph, pw = p.mask.shape
+        hits = 0
+        for x, y, positive in clicks:
+            inside = x0 <= x < x0 + pw and y0 <= y < y0 + ph and bool(p.mask[y - y0, x - x0])
+            hits += (1 if positive else -1) if inside else 0
+        key = (hits, -rank)
+        if hits > 0 and (best_key is None or key > best_key):
+            best, best_key = p, key
+    if best is None:
+        return np.zeros(image.shape[:2], bool)
+    return best.full_mask(image.shape[:2])
+
+
+_PROPS: dict[tuple[object, ...], list] = {}
+
+
+def _proposals(image: np.ndarray) -> list:
+    key = (image.__array_interface__["data"][0], image.shape, image.dtype.str)
+    if key not in _PROPS:
+        _PROPS.clear()
+        _PROPS[key] = auto_proposals(image)
+    return _PROPS[key]
+
+
 # ---------------------------------------------------------------- box tools
 
 
@@ -203,6 +241,7 @@ CLICK_TOOLS: dict[str, Callable[..., np.ndarray]] = {
     "region_grow tol 10 (app default)": make_region_grow(10),
     "region_grow tol 25": make_region_grow(25),
     "threshold (Otsu) + click": tool_threshold_click,
+    "auto-segment click-on-object": tool_auto_click,
     "plain cv2.floodFill (baseline)": tool_flood_fill,
 }
 

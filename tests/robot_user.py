@@ -146,6 +146,7 @@ def run_box(
     *,
     corrections: int = 3,
     extreme: bool = False,
+    stop_at: float | None = None,
 ) -> Run:
     """A box tool from the box (or extreme points), then ``corrections`` corrective clicks.
 
@@ -163,6 +164,8 @@ def run_box(
         run.ms.append((time.perf_counter() - t) * 1000)
         prev = pred
         run.ious.append(iou(pred, gt, ignore))
+        if stop_at is not None and run.ious[-1] >= stop_at:
+            break
     return run
 
 
