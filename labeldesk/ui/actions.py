@@ -327,6 +327,17 @@ class ActionManager(QObject):
                 self.actions[spec.id].setEnabled(enabled)
 
     def rows(self) -> Iterable[tuple[ActionSpec, list[str]]]:
-        """Every action with its current bindings (for the cheat sheet)."""
+        """Every action with its current bindings (for the cheat sheet), in the order its
+        menu shows it (an action a plugin added sits where the menu has it), then any not in
+        a menu."""
+        seen: set[str] = set()
+        for name in MENUS:
+            menu = self.menus.get(name)
+            for item in menu.actions() if menu is not None else []:
+                action_id = item.objectName()
+                if action_id in self.registry and action_id not in seen:
+                    seen.add(action_id)
+                    yield self.registry[action_id], self.bindings.get(action_id, [])
         for spec in self.registry:
-            yield spec, self.bindings.get(spec.id, [])
+            if spec.id not in seen:
+                yield spec, self.bindings.get(spec.id, [])

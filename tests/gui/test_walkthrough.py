@@ -136,3 +136,28 @@ def test_enter_accepts_the_click_tool_result_while_the_live_classifier_is_on(
         live.set_active(False)
         live.stop()
         doc.mark_clean()
+
+
+def test_cheat_sheet_lists_actions_in_menu_order(make_window, qtbot, sample_dir) -> None:
+    """F1 listed the frame-stack plugin's File items after Quit (registration order); it
+    now follows the menus."""
+    from PySide6.QtTest import QTest
+
+    from labeldesk.ui.plugins import install_plugins
+
+    window = make_window(sample_dir)
+    install_plugins(window)
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_F1)
+    sheet = window._cheat
+    assert sheet is not None and sheet.isVisible()
+    groups = {
+        sheet.tree.topLevelItem(i).text(0): sheet.tree.topLevelItem(i)
+        for i in range(sheet.tree.topLevelItemCount())
+    }
+    file_rows = [groups["File"].child(j).text(0) for j in range(groups["File"].childCount())]
+    menu_rows = [r.rstrip("…") for r in _menu_rows(window, "File") if r not in ("----",)]
+    assert file_rows == [r for r in menu_rows if r != "Open Recent"]
+    assert file_rows[2:4] == ["Open Video or Volume", "Open Frame Stack Folder"]
+    assert file_rows[-1] == "Quit"
+    sheet.close()
