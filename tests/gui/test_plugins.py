@@ -46,6 +46,25 @@ def test_broken_plugin_reports_and_window_keeps_working(
     assert len(window.session.doc) == count
 
 
+
+def test_assist_failing_half_way_stops_its_thread(make_window, sample_dir, monkeypatch) -> None:
+    """The assist plugin starts its inference thread first; when something after that fails,
+    the thread is stopped with the plugin (a running QThread left behind aborts the process
+    when the window closes)."""
+    from labeldesk.ui.assist import controller
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("no review dock today")
+
+    monkeypatch.setattr(controller, "ProposalReview", boom)
+    window = make_window(sample_dir)
+    messages: list[str] = []
+    window.show_message = lambda text, level="info", actions=None: messages.append(text)
+    installed = install_plugins(window, ("labeldesk.ui.assist",))
+    assert installed == {}
+    assert messages == ["The assist feature could not start: no review dock today"]
+    # the autouse fixture in conftest fails the test if a QThread is still running
+
 STARTUP = """
 import sys
 from PySide6.QtCore import QTimer

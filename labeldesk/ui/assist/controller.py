@@ -46,13 +46,19 @@ class AssistController(QObject):
         self._trained_folder: Path | None = None
         self._trained_failed: set[str] = set()  # folder models that failed to load: not again
         self._trained_loading: Path | None = None  # the folder model being loaded, if any
-        self._build_widgets()
-        self.proposals = ProposalReview(window)
-        self.offer = ModelOffer(window, lambda name, dl: self.open_model_manager(name, dl))
-        self.sam = SamAssist(self)
-        self.auto = AutoSegment(self)
-        self.set_predictor_available(False)
-        window.session.loaded.connect(self._on_image_loaded)
+        try:
+            self._build_widgets()
+            self.proposals = ProposalReview(window)
+            self.offer = ModelOffer(window, lambda name, dl: self.open_model_manager(name, dl))
+            self.sam = SamAssist(self)
+            self.auto = AutoSegment(self)
+            self.set_predictor_available(False)
+            window.session.loaded.connect(self._on_image_loaded)
+        except BaseException:
+            # the plugin fails (the window says so and keeps working): its thread must not
+            # outlive it, or Qt aborts the process when the window closes
+            self.stop()
+            raise
         self._lifetime = stop_on_close(window, self.stop)
 
     # -- widgets -----------------------------------------------------------------------------
