@@ -44,7 +44,7 @@ from labeldesk.algorithms._validate import (
     to_rgb8,
     union_window,
 )
-from labeldesk.algorithms.graphcut import MAX_SIDE, _keep_seeded, _run
+from labeldesk.algorithms.graphcut import _keep_seeded, _run
 
 Click = tuple[float, float, bool]
 
@@ -142,10 +142,10 @@ def click_segment(
         fg_m[py - y0, px - x0] = True
         bg_m[py - y0, px - x0] = False
 
-    iterations = 5 if prev is None else 3
+    iterations = 3 if prev is None else 2  # fewer than grabcut: an answer per click is due
     # no full-resolution boundary pass here: an answer per click within ~100 ms matters more
     bgm = bg_m if bg_m.any() else None
-    result = _run(crop(img, win), labels, fg_m, bgm, iterations, MAX_SIDE, refine=False)
+    result = _run(crop(img, win), labels, fg_m, bgm, iterations, CLICK_SIDE, refine=False)
     seeds = np.zeros((ch, cw), bool)
     for px, py in pos:
         seeds[py - y0, px - x0] = True
@@ -194,6 +194,7 @@ def _disc_radius(win: Window) -> int:
 
 
 RAYS = 16
+CLICK_SIDE = 200  # the graph cut works on a crop scaled to at most this many pixels across
 EXTENT_SIDE = 384  # the extent guess works on a copy at most this many pixels across
 
 

@@ -232,10 +232,13 @@ def _run(
     # strokes: any coverage of a small pixel counts, so thin scribbles survive the scaling
     for stroke, value in ((bg, cv2.GC_BGD), (fg, cv2.GC_FGD)):
         if stroke is not None:
-            cover = stroke.astype(np.float32)
-            if scale < 1.0:
-                cover = cv2.resize(cover, size, interpolation=cv2.INTER_AREA)
-            small_labels[cover > 0] = value
+            if scale < 1.0:  # the small pixel each stroke pixel falls in
+                ys, xs = np.nonzero(stroke)
+                sy = np.minimum((ys * (size[1] / ch)).astype(np.intp), size[1] - 1)
+                sx = np.minimum((xs * (size[0] / cw)).astype(np.intp), size[0] - 1)
+                small_labels[sy, sx] = value
+            else:
+                small_labels[stroke] = value
     is_fg = np.isin(small_labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
     if is_fg.any() and not is_fg.all():  # GrabCut needs samples of both classes
         fg_model = np.zeros((1, 65), np.float64)
@@ -273,6 +276,9 @@ def _refine(
     ch, cw = coarse.shape
     rs = min(1.0, REFINE_SIDE / max(ch, cw))
     size = (max(2, round(cw * rs)), max(2, round(ch * rs)))
+    work: np.ndarray
+    mask: np.ndarray
+    hard: np.ndarray
     if rs < 1.0:
         work = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         mask = cv2.resize(coarse.view(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
@@ -298,7 +304,7 @@ def _refine(
         return coarse
     fg_model = np.zeros((1, 65), np.float64)
     bg_model = np.zeros((1, 65), np.float64)
-    cv2.grabCut(work, lab, None, bg_model, fg_model, REFINE_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(work, lab, None, bg_model, fg_model, REFINE_ITERATIONS, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
     out = np.isin(lab, (cv2.GC_FGD, cv2.GC_PR_FGD))
     if rs < 1.0:
         out = cv2.resize(out.astype(np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR) > 0.5
