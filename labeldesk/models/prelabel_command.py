@@ -120,15 +120,9 @@ def prelabel_job(
     todo, skipped = pipe.plan(folder, overwrite=overwrite)
     summary = Summary(skipped=skipped)
     options = pipe.proposal_options(session, points_per_side)
-    if batch_size is None:
-        trained = session.trained_model
-        on_gpu = (
-            trained is not None
-            and getattr(trained, "device", None) is not None
-            and (str(trained.device).startswith("cuda"))
-        )
-        batch_size = 8 if on_gpu else 1
-    n_workers = pipe.default_workers(len(todo)) if workers is None else workers
+    if batch_size is None:  # batching pays on a GPU; on a CPU it was slower (memory bound)
+        batch_size = 8 if pipe.model_device(session) == "cuda" else 1
+    n_workers = pipe.default_workers(len(todo), session) if workers is None else workers
     total = len(todo) + len(skipped)
     start = time.perf_counter()
     writer = pipe.JsonWriter()
@@ -188,7 +182,8 @@ class PrelabelCommand:
             "--workers",
             type=int,
             metavar="N",
-            help="processes decoding images ahead (default: from the cores; 0: none)",
+            help="processes decoding images ahead (default: none when a network runs on the CPU, "
+            "else from the cores; 0: none)",
         )
         parser.add_argument(
             "--batch-size",
