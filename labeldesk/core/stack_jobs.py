@@ -11,6 +11,7 @@ correcting a frame and propagating again from it replaces only machine-made obje
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
@@ -198,6 +199,101 @@ def _key_shape(doc: Document, track: int) -> Shape | None:
     return doc.shapes[found[0]] if found else None
 
 
+@dataclass
+class InterpolationPlan:
+    """One gap to fill, decided on the thread that owns the documents.
+
+    ``keys``: track -> copies of its object in key frames ``first`` and ``last``; ``size``:
+    the frames' ``(H, W)``. :func:`interpolated_shapes` needs nothing else (any thread).
+    """
+
+    first: int
+    last: int
+    size: tuple[int, int]
+    keys: dict[int, tuple[Shape, Shape]]
+
+
+def plan_interpolation(
+    stack: StackDocument,
+    first: int,
+    last: int,
+    *,
+    tracks: Sequence[int] | None = None,
+    frames: FrameReader | None = None,
+) -> InterpolationPlan | None:
+    """Pair the key frames' objects (giving untracked ones track ids) and copy them; None
+    when no frame lies strictly between ``first`` and ``last``."""
+    if last < first:
+        first, last = last, first
+    if last - first < 2:
+        return None
+    a, b = stack.document(first), stack.document(last)
+    _pair_untracked(stack, first, last)
+    in_both = {s.group_id for s in a.shapes} & {s.group_id for s in b.shapes} - {None}
+    chosen = sorted(t for t in in_both if t is not None and (tracks is None or t in tracks))
+    keys: dict[int, tuple[Shape, Shape]] = {}
+    for track in chosen:
+        sa, sb = _key_shape(a, track), _key_shape(b, track)
+        assert sa is not None and sb is not None
+        keys[track] = (copy.deepcopy(sa), copy.deepcopy(sb))
+    return InterpolationPlan(first, last, _doc_size(a, frames, first), keys)
+
+
+def interpolated_shapes(plan: InterpolationPlan) -> dict[int, list[Shape | None]]:
+    """track -> the made object of every frame strictly between the key frames (any thread):
+    two polygons by vertex correspondence, anything else by signed-distance masks."""
+    first, last = plan.first, plan.last
+    ts = [(j - first) / (last - first) for j in range(first + 1, last)]
+    made: dict[int, list[Shape | None]] = {}
+    for track, (sa, sb) in plan.keys.items():
+        if sa.shape_type == "polygon" and sb.shape_type == "polygon":
+            rings = interpolate_polygons(sa.points, sb.points, ts)
+            made[track] = [
+                mark_machine(Shape(sa.label, r, "polygon", group_id=track), "interpolate")
+                for r in rings
+            ]
+        else:
+            size = plan.size
+            masks = interpolate_masks(shape_mask(sa, size), shape_mask(sb, size), ts)
+            made[track] = [_made(m, sa, track, "interpolate") for m in masks]
+    return made
+
+
+def interpolate_plans(
+    plans: Sequence[InterpolationPlan],
+) -> Generator[Progress, None, list[dict[int, list[Shape | None]]]]:
+    """:func:`interpolated_shapes` for every gap, as a job (a worker thread's)."""
+    out = []
+    for done, plan in enumerate(plans, 1):
+        out.append(interpolated_shapes(plan))
+        yield Progress(done, len(plans), f"frames {plan.first}-{plan.last}")
+    return out
+
+
+def apply_interpolated(
+    stack: StackDocument,
+    plan: InterpolationPlan,
+    made: dict[int, list[Shape | None]],
+    result: StackResult,
+) -> Generator[Progress, None, StackResult]:
+    """Put the made objects into the frames between (one undo step each; owning thread).
+    Frames where a person made an object of a track keep it."""
+    between = list(range(plan.first + 1, plan.last))
+    for done, j in enumerate(between, 1):
+        doc = stack.document(j)
+        with doc.group("Interpolate"):
+            for track, shapes in made.items():
+                if has_person_made(doc, track):
+                    continue
+                shape = shapes[done - 1]
+                replace_machine(doc, track, shape, "Interpolate")
+                result.objects += shape is not None
+                if j not in result.changed:
+                    result.changed.append(j)
+        yield Progress(done, len(between), f"frame {j}", payload=j)
+    return result
+
+
 def interpolate(
     stack: StackDocument,
     first: int,
@@ -211,45 +307,13 @@ def interpolate(
     Every track present in both key frames (or those in ``tracks``) is interpolated: two
     polygons by vertex correspondence, anything else by signed-distance masks. Objects without
     a track id are paired when their label occurs once in each key frame (and get one id).
+    (The app runs :func:`interpolated_shapes` in a worker; this runs every part here.)
     """
-    if last < first:
-        first, last = last, first
-    if last - first < 2:
+    plan = plan_interpolation(stack, first, last, tracks=tracks, frames=frames)
+    if plan is None:
         return StackResult()
-    a, b = stack.document(first), stack.document(last)
-    _pair_untracked(stack, first, last)
-    in_both = {s.group_id for s in a.shapes} & {s.group_id for s in b.shapes} - {None}
-    chosen = sorted(t for t in in_both if t is not None and (tracks is None or t in tracks))
-    size = _doc_size(a, frames, first)
-    result = StackResult()
-    between = list(range(first + 1, last))
-    ts = [(j - first) / (last - first) for j in between]
-    made: dict[int, list[Shape | None]] = {}
-    for track in chosen:
-        sa, sb = _key_shape(a, track), _key_shape(b, track)
-        assert sa is not None and sb is not None
-        if sa.shape_type == "polygon" and sb.shape_type == "polygon":
-            rings = interpolate_polygons(sa.points, sb.points, ts)
-            made[track] = [
-                mark_machine(Shape(sa.label, r, "polygon", group_id=track), "interpolate")
-                for r in rings
-            ]
-        else:
-            masks = interpolate_masks(shape_mask(sa, size), shape_mask(sb, size), ts)
-            made[track] = [_made(m, sa, track, "interpolate") for m in masks]
-    for done, j in enumerate(between, 1):
-        doc = stack.document(j)
-        with doc.group("Interpolate"):
-            for track in chosen:
-                if has_person_made(doc, track):
-                    continue
-                shape = made[track][done - 1]
-                replace_machine(doc, track, shape, "Interpolate")
-                result.objects += shape is not None
-                if j not in result.changed:
-                    result.changed.append(j)
-        yield Progress(done, len(between), f"frame {j}", payload=j)
-    return result
+    made = interpolated_shapes(plan)
+    return (yield from apply_interpolated(stack, plan, made, StackResult()))
 
 
 def _pair_untracked(stack: StackDocument, first: int, last: int) -> None:

@@ -131,6 +131,9 @@ def test_interpolate_action_fills_between_key_frames(make_window, qtbot, tmp_pat
     ctl.panel.slider.setValue(5)
     assert len(window.session.doc) == 0
     window.actions["stack.interpolate"].trigger()
+    assert ctl.panel.stop.isEnabled()  # computed in the worker: the window stays responsive
+    qtbot.waitUntil(lambda: not ctl.panel.stop.isEnabled(), timeout=30000)
+    assert "Interpolated" in window.statusBar().currentMessage()
     (mid,) = window.session.doc.shapes  # the shown frame is filled too, on the canvas
     assert mid.extra["machine"] == "interpolate"
     assert np.allclose(mid.points.mean(axis=0), [23.5, 18.5], atol=0.6)
@@ -260,6 +263,7 @@ def test_ctrl_z_takes_a_whole_interpolation_back_from_any_frame(
     ctl.panel.slider.setValue(8)
     window.session.doc.add_shape(Shape("cell", sq(30, 20, 20), group_id=1))
     window.actions["stack.interpolate"].trigger()
+    qtbot.waitUntil(lambda: not ctl.panel.stop.isEnabled(), timeout=30000)
     assert "Ctrl+Z takes it back on every frame" in window.statusBar().currentMessage()
     filled = [j for j in range(12) if len(ctl.annotations.document(j))]
     assert filled == list(range(9))
@@ -282,3 +286,45 @@ def test_ctrl_z_takes_a_whole_interpolation_back_from_any_frame(
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # then frame 0's own edit
     assert len(ctl.annotations.document(0)) == 0 and len(ctl.annotations.document(8)) == 1
     assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 8))
+
+
+def test_undo_refused_while_propagation_runs(make_window, qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "blob.mp4"
+    masks = _ellipse_video(path)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    window.session.doc.add_shape(mask_to_shape(masks[0], "blob"))
+    ctl.panel.forward.click()
+    assert ctl.panel.stop.isEnabled()
+    key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Z while it runs
+    assert "not possible while the propagation runs" in window.statusBar().currentMessage()
+    window.redo()
+    assert "Redo is not possible" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not ctl.panel.stop.isEnabled(), timeout=30000)
+    # the source keeps its track id and every copy carries the same one
+    (src,) = ctl.annotations.document(0).shapes
+    assert (src.label, src.group_id) == ("blob", 1)
+    assert ctl.annotations.document(0).history.undo_text() == "Give objects track ids"
+    for j in range(1, 8):
+        (s,) = ctl.annotations.document(j).shapes
+        assert (s.label, s.group_id) == ("blob", 1)
+    window.undo()  # afterwards Ctrl+Z works again: the whole propagation goes
+    assert "Undid propagate on 7 frames" in window.statusBar().currentMessage()
+    assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 8))
+
+
+def test_undo_refused_while_interpolation_runs(make_window, qtbot, tmp_path: Path) -> None:
+    path = write_video(tmp_path / "v.mp4", n=40)
+    window, ctl = _stack_window(make_window, path, qtbot)
+    window.session.doc.add_shape(Shape("cell", [[2, 2], [12, 2], [7, 12]]))
+    ctl.panel.slider.setValue(39)
+    window.session.doc.add_shape(Shape("cell", [[30, 20], [50, 20], [40, 40]], "polygon"))
+    window.actions["stack.interpolate"].trigger()
+    assert ctl.panel.stop.isEnabled()
+    window.undo()
+    assert "not possible while the interpolation runs" in window.statusBar().currentMessage()
+    assert len(window.session.doc) == 1  # the key frame's object stays
+    qtbot.waitUntil(lambda: not ctl.panel.stop.isEnabled(), timeout=30000)
+    assert all(len(ctl.annotations.document(j)) == 1 for j in range(1, 39))
+    (a,) = ctl.annotations.document(0).shapes
+    (b,) = ctl.annotations.document(39).shapes
+    assert a.group_id == b.group_id == ctl.annotations.document(20).shapes[0].group_id

@@ -20,16 +20,10 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from labeldesk.core.errors import LabeldeskError
-from labeldesk.core.jobs import Progress
-from labeldesk.core.machine import is_machine
 from labeldesk.core.stack import StackDocument
 from labeldesk.core.stack_jobs import (
     PropagationPlan,
     StackResult,
-    apply_tracked,
-    interpolate,
-    plan_propagation,
-    track_masks,
 )
 from labeldesk.core.stack_undo import StackJobUndo
 from labeldesk.io import to_display
@@ -38,14 +32,15 @@ from labeldesk.io.stacks.base import Stack
 from labeldesk.io.stacks.sidecar import SidecarStore, open_annotations
 from labeldesk.ui.canvas.pyramid import coarse_levels
 from labeldesk.ui.stack.dock import WINDOW_PRESETS, FrameDock
-from labeldesk.ui.stack.paths import VOLUME_KINDS, opens_as_stack, sam2_job, sidecar_frame
+from labeldesk.ui.stack.jobs import StackJobs
+from labeldesk.ui.stack.paths import VOLUME_KINDS, opens_as_stack, sidecar_frame
 from labeldesk.ui.stack.views import CrossViews
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.images import LoadedImage
 from labeldesk.ui.workers.lifetime import stop_on_close
 
 
-class StackController(QObject):
+class StackController(StackJobs, QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
@@ -290,166 +285,3 @@ class StackController(QObject):
         assert isinstance(store, SidecarStore)
         if item.path.parent != store.folder:
             self.close_stack()  # the window moved to an image of a folder: stack mode ends
-
-    # -- propagation and interpolation ---------------------------------------------------------
-    def propagate(self, direction: int, stop: int | None = None) -> None:
-        if self.stack is None or self.annotations is None or self.host.is_busy():
-            return
-        session = self.window.session
-        doc = session.doc
-        if doc is None or not len(doc):
-            self.window.show_message("This frame has no objects to propagate", "status")
-            return
-        selected = session.selection.indices(doc) or None
-        last = len(self.stack) - 1 if direction > 0 else 0
-        stop = last if stop is None else int(np.clip(stop, 0, len(self.stack) - 1))
-        if stop == self.index:
-            return
-        h, w = self.stack.frame_shape[:2]
-        self._plan = plan_propagation(self.annotations, self.index, stop, (h, w), indices=selected)
-        self._result = StackResult()
-        self._result.stopped.update(self._plan.stops)
-        sam2 = self._sam2_host()
-        self._job_host = sam2 or self.host
-        self._job_kind = "Propagate"
-        self.panel.set_busy(True, "propagating with SAM 2.1…" if sam2 else "propagating…")
-        verb = "Propagated with SAM 2.1" if sam2 else "Propagated"
-        callbacks = dict(
-            on_progress=self._on_tracked,
-            on_result=lambda _n: self._finish(verb),
-            on_error=self._on_error,
-        )
-        if sam2 is not None:
-            job = sam2_job(sam2, self._plan, self.stack.frame, len(self.stack))
-            self._rid = sam2.submit(job, key="stack-propagate", **callbacks)
-        else:
-            self._rid = self.host.submit(
-                track_masks, self._plan, self.stack.frame, key="propagate", **callbacks
-            )
-
-    def _sam2_host(self) -> WorkerHost | None:
-        """The inference worker's host when the Model Manager has a SAM 2.1 model loaded."""
-        assist = getattr(self.window, "assist", None)
-        host = getattr(assist, "host", None)
-        session = getattr(getattr(host, "worker", None), "session", None)
-        model = getattr(session, "_sam", None)
-        if model is not None and type(model).__module__.startswith("labeldesk.models.sam2"):
-            return host
-        return None
-
-    def _on_tracked(self, progress: Progress) -> None:
-        if self._plan is None or self.annotations is None or self._result is None:
-            return
-        frame, masks = progress.payload
-        apply_tracked(self.annotations, self._plan, frame, masks, self._result)
-        self.panel.set_progress(int(progress.done), int(progress.total or 1), f"frame {frame}")
-
-    def _on_error(self, message: str) -> None:
-        self._finish("Stopped")
-        self.window.show_message(message, "error")
-
-    def cancel(self) -> None:
-        if self._rid is not None:
-            self._job_host.cancel(self._rid)
-            self._finish("Cancelled")
-
-    def _finish(self, verb: str) -> None:
-        result, self._rid, self._plan = self._result, None, None
-        self.panel.set_busy(False)
-        if result is None:
-            return
-        self._result = None
-        self._last_job = (self._job_kind, list(result.changed))
-        saved = self._save_other_frames()
-        if self.annotations is not None:
-            self.job_undo.record(self.annotations, self._job_kind, result.changed)
-        stops = "".join(f"; track {t} stops at frame {f}" for t, f in result.stopped.items())
-        undo = " (Ctrl+Z takes it back on every frame)" if result.changed else ""
-        self.window.show_message(
-            f"{verb}: {result.objects} objects in {len(saved)} frames{stops}{undo}", "status"
-        )
-
-    def _whole_job_history(self, which: str) -> bool:
-        """Edit > Undo / Redo: the last job on every frame it changed, in one step, while it
-        is the stack's newest edit (:class:`~labeldesk.core.stack_undo.StackJobUndo`)."""
-        if self.annotations is None or self._rid is not None:
-            return False
-        n = self.job_undo.step(self.annotations, which)
-        if n is None:
-            return False
-        kind = self.job_undo.kind.lower()
-        job = self.job_undo
-        self._last_job = None if job.undone else (job.kind, job.frames)
-        if self.window.session.doc is not None:
-            self.window.session.selection.prune(self.window.session.doc)
-        self._save_other_frames()
-        done = "Undid" if which == "undo" else "Redid"
-        self.window.show_message(f"{done} {kind} on {n} frames", "status")
-        return True
-
-    def _save_other_frames(self) -> list[int]:
-        """Save the frames a job changed (the shown one is saved by the session)."""
-        if self.annotations is None:
-            return []
-        current = self.window.session.doc
-        saved = []
-        for i in self.annotations.dirty_frames():
-            if self.annotations.document(i) is not current:
-                try:
-                    self.annotations.save(i)
-                except LabeldeskError as exc:
-                    self.window.show_message(f"Not saved: {exc}", "error")
-                    continue
-            saved.append(i)
-        return saved
-
-    def undo_last_job(self) -> None:
-        """Take back the last propagation or interpolation on every frame it changed (each
-        frame's own undo step, where it is still that frame's last edit)."""
-        if self._last_job is None or self.annotations is None or self.host.is_busy():
-            self.window.show_message("No propagation or interpolation to undo", "status")
-            return
-        kind, frames = self._last_job
-        self._last_job = None
-        self.job_undo.forget()
-        undone = 0
-        for i in frames:
-            doc = self.annotations.document(i)
-            if doc.history.undo_text() == kind and doc.undo():
-                undone += 1
-        if self.window.session.doc is not None:
-            self.window.session.selection.prune(self.window.session.doc)
-        self._save_other_frames()
-        self.window.show_message(f"Undid {kind.lower()} on {undone} frames", "status")
-
-    def key_frames(self) -> list[int]:
-        """Frames with an object a person made (not machine-made)."""
-        if self.annotations is None:
-            return []
-        return [
-            i
-            for i in self.annotations.annotated_frames()
-            if any(not is_machine(s) for s in self.annotations.document(i).shapes)
-        ]
-
-    def interpolate(self) -> None:
-        """Fill every gap between consecutive key frames: one undo step on each frame, and
-        Ctrl+Z right after takes the whole fill back (see ``job_undo``)."""
-        if self.stack is None or self.annotations is None or self.host.is_busy():
-            return
-        keys = self.key_frames()
-        if len(keys) < 2:
-            self.window.show_message("Interpolation needs two key frames with objects", "status")
-            return
-        self._result = total = StackResult()
-        self._job_kind = "Interpolate"
-        for a, b in zip(keys, keys[1:], strict=False):
-            job = interpolate(self.annotations, a, b, frames=self.stack.frame)
-            try:
-                while True:
-                    next(job)
-            except StopIteration as done:
-                part = done.value
-                total.objects += part.objects
-                total.changed.extend(part.changed)
-        self._finish("Interpolated")
