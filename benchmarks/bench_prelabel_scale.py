@@ -25,6 +25,7 @@ import os
 import shutil
 import statistics
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -89,6 +90,37 @@ def run(folder: Path, runs: int, **options: object) -> tuple[float, float, int]:
     return statistics.median(rates), statistics.median(busy), objects
 
 
+def stage_times(folder: Path) -> str:
+    """Median ms of decoding one JPEG, serialising its classical proposals' JSON, writing it."""
+    from labeldesk.core.jobs import run_job
+    from labeldesk.core.proposals import classical_proposals
+    from labeldesk.io.atomic import atomic_write_text
+    from labeldesk.models import prelabel_pipeline as pipe
+
+    path = sorted(folder.glob("*.jpg"))[0]
+    json_path = folder / "stage.json"
+
+    def ms(fn: object, n: int = 9) -> float:
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()  # type: ignore[operator]
+            times.append(time.perf_counter() - t0)
+        return 1000 * statistics.median(times)
+
+    rgb = pipe.decode_one(str(path))[1]
+    doc = pipe.document_for(path, rgb.shape, run_job(classical_proposals(rgb)), label="object")
+    text = pipe.labelme_text(doc, json_path)
+    out = (
+        f"stages of one image: decode {ms(lambda: pipe.decode_one(str(path))):.0f} ms; "
+        f"serialise JSON of {len(doc.shapes)} objects ({len(text) // 1024} KiB) "
+        f"{ms(lambda: pipe.labelme_text(doc, json_path)):.0f} ms; atomic write "
+        f"{ms(lambda: atomic_write_text(json_path, text)):.1f} ms"
+    )
+    json_path.unlink()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=16)
@@ -105,6 +137,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         folder = tmp / "images"
         write_images(folder, args.images)
+        print(stage_times(folder))
         rows: list[tuple[str, str, dict[str, object]]] = [
             ("no model (classical)", "plain", {"workers": 0, "batch_size": 1}),
             ("no model (classical)", "default", {}),
