@@ -175,7 +175,10 @@ class MainWindow(QMainWindow):
         st.set_shortcuts(self.actions.user_overrides())
         st.set_autosave(self.session.autosave)
         st.set_last_class(self.session.active)
-        if self.session.folder is not None:
+        stacks = getattr(self, "stack_opener", None)
+        if stacks is not None and stacks.active:
+            stacks.save_classes()  # a stack's list belongs to its sidecar folder (ui.stack)
+        elif self.session.folder is not None:
             st.set_classes_for(self.session.folder, self.session.classes.to_list())
         st.sync()
 
@@ -387,6 +390,9 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         s = self.session
         name = s.item.path.name if s.item else "no image"
+        frame_title = getattr(getattr(self, "stack_opener", None), "frame_title", None)
+        if s.item is not None and callable(frame_title):
+            name = frame_title(s.item.path) or name  # "clip.mp4 — frame 1/240" (ui.stack)
         self.setWindowTitle(
             f"{name}{' •' if s.doc is not None and s.doc.is_dirty() else ''} — labeldesk"
         )

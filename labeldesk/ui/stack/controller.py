@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
+from labeldesk.core.classes import ClassCatalogue
 from labeldesk.core.errors import LabeldeskError
 from labeldesk.core.stack import StackDocument
 from labeldesk.core.stack_jobs import (
@@ -31,13 +32,17 @@ from labeldesk.io.stacks import open_stack
 from labeldesk.io.stacks.base import Stack
 from labeldesk.io.stacks.sidecar import SidecarStore, open_annotations
 from labeldesk.ui.canvas.pyramid import coarse_levels
+from labeldesk.ui.folder import file_state
+from labeldesk.ui.resources import default_classes
 from labeldesk.ui.stack.dock import WINDOW_PRESETS, FrameDock
 from labeldesk.ui.stack.jobs import StackJobs
 from labeldesk.ui.stack.paths import VOLUME_KINDS, opens_as_stack, sidecar_frame
-from labeldesk.ui.stack.views import CrossViews
+from labeldesk.ui.stack.views import CrossViews, CrossViewsArea
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.images import LoadedImage
 from labeldesk.ui.workers.lifetime import stop_on_close
+
+MAX_LABEL_SCAN = 2000  # saved frames read for their labels when a stack opens
 
 
 class StackController(StackJobs, QObject):
@@ -57,11 +62,12 @@ class StackController(StackJobs, QObject):
         self.views = CrossViews(window)
         self.views_dock = QDockWidget("Cross-sections", window)
         self.views_dock.setObjectName("dock.cross_sections")
-        self.views_dock.setWidget(self.views)
+        self.views_dock.setWidget(CrossViewsArea(self.views))  # scrolls: see DOCK_HEIGHT
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.views_dock)
         self.views_dock.hide()
         self.views.frame_chosen.connect(self.go_to)
         self._cursor: tuple[int, int] | None = None
+        self._classes_before: ClassCatalogue | None = None  # the folder's list, while a stack
         self._views_timer = QTimer(self)
         self._views_timer.setSingleShot(True)
         self._views_timer.setInterval(120)
@@ -120,8 +126,9 @@ class StackController(StackJobs, QObject):
         except (LabeldeskError, OSError) as exc:
             self.window.show_message(str(exc), "error")
             return False
-        self.close_stack()
+        self.close_stack(keep_classes=True)
         self.stack, self.annotations = stack, annotations
+        self._enter_classes(annotations)
         volume = stack.kind in VOLUME_KINDS
         sx, sy, sz = stack.spacing
         info = f"{stack.kind}: {len(stack)} frames of {stack.frame_shape[1]}x{stack.frame_shape[0]}"
@@ -142,9 +149,15 @@ class StackController(StackJobs, QObject):
         QTimer.singleShot(100, self.window.canvas.fit)  # once the docks have taken their room
         return shown
 
-    def close_stack(self) -> None:
+    def close_stack(self, *, keep_classes: bool = False) -> None:
+        """Stack mode ends; the window's previous class list comes back unless
+        ``keep_classes`` (another stack is opening: it saves the list it replaces)."""
         self.play(False)
         self.cancel()
+        if self.stack is not None:
+            self.save_classes()
+            if not keep_classes:
+                self._leave_classes()
         if self.stack is not None:
             self.stack.close()
         self.stack, self.annotations = None, None
@@ -157,6 +170,7 @@ class StackController(StackJobs, QObject):
         self._timer.stop()
         self.host.stop()
         if self.stack is not None:
+            self._leave_classes()
             self.stack.close()
             self.stack = None
 
@@ -197,8 +211,78 @@ class StackController(StackJobs, QObject):
         self.index = index
         self.panel.set_frame(index)
         self.window.status.set_index(index, len(self.stack))
+        self.window._update_title()
         self._views_timer.start()
         return True
+
+    def frame_title(self, image: Path) -> str | None:
+        """The window title's name for the shown item: ``clip.mp4 — frame 1/240`` when
+        ``image`` is a frame of the open stack (taken from the item itself, so the title
+        always names the frame whose document is shown), else None."""
+        if self.stack is None or self.annotations is None:
+            return None
+        store = self.annotations.store
+        assert isinstance(store, SidecarStore)
+        if image.parent != store.folder:
+            return None
+        if store.image_name(self.index if self.index >= 0 else 0) == image.name:
+            index = max(self.index, 0)
+        else:  # the frame being shown, before ``self.index`` moves to it
+            names = [store.image_name(i) for i in range(len(self.stack))]
+            if image.name not in names:
+                return None
+            index = names.index(image.name)
+        return f"{Path(self.stack.path).name} — frame {index + 1}/{len(self.stack)}"
+
+    # -- classes -------------------------------------------------------------------------------
+    def _enter_classes(self, annotations: StackDocument) -> None:
+        """Give the session the stack's class list, as opening a folder does: the list last
+        used with its sidecar folder, else the default list, plus the labels its saved frames
+        use; the previous list is kept (and saved) for the folder the window came from."""
+        session, settings = self.window.session, getattr(self.window, "settings", None)
+        store = annotations.store
+        assert isinstance(store, SidecarStore)
+        if self._classes_before is None:
+            self._classes_before = session.classes
+            if settings is not None and session.folder is not None:
+                settings.set_classes_for(session.folder, session.classes.to_list())
+        saved = settings.classes_for(store.folder) if settings is not None else None
+        classes = ClassCatalogue.from_list(saved) if saved else default_classes()
+        for i in store.annotated()[:MAX_LABEL_SCAN]:
+            for label in file_state(store.folder / store.image_name(i)).labels:
+                classes.ensure(label)
+        self._set_session_classes(classes)
+
+    def _is_frame(self, doc: Any) -> bool:
+        return self.annotations is not None and any(
+            d is doc for d in self.annotations.loaded().values()
+        )
+
+    def save_classes(self) -> None:
+        """Remember the open stack's class list for its sidecar folder."""
+        settings = getattr(self.window, "settings", None)
+        if settings is None or self.annotations is None:
+            return
+        store = self.annotations.store
+        assert isinstance(store, SidecarStore)
+        settings.set_classes_for(store.folder, self.window.session.classes.to_list())
+
+    def _leave_classes(self) -> None:
+        """Save the stack's list and give the session back the list it had before."""
+        self.save_classes()
+        if self._classes_before is not None:
+            self._set_session_classes(self._classes_before)
+            self._classes_before = None
+            doc = self.window.session.doc
+            if doc is not None and self.stack is not None and not self._is_frame(doc):
+                doc.classes = self.window.session.classes  # an image of the folder, shown
+
+    def _set_session_classes(self, classes: ClassCatalogue) -> None:
+        session = self.window.session
+        session.classes = classes  # the shown frame's document takes it when it loads
+        if session.active not in classes:
+            session.active = classes.names()[0] if len(classes) else ""
+        session.classes_changed.emit()
 
     def _on_cursor(self, x: float, y: float) -> None:
         if self.stack is None or not self.views_dock.isVisible():
@@ -224,6 +308,9 @@ class StackController(StackJobs, QObject):
                 self.index,
                 flip,
             )
+            area = self.views_dock.widget()
+            if isinstance(area, CrossViewsArea):
+                area.follow()
         except (LabeldeskError, ValueError) as exc:
             self.window.show_message(str(exc), "status")
 

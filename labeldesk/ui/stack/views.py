@@ -8,12 +8,14 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 WIDTH = 260  # screen pixels across each view
 MAX_HEIGHT = 2 * WIDTH  # a tall plane (many slices, few columns) is narrowed to keep its aspect
+DOCK_HEIGHT = 260  # the dock's first height: Layers and Classes keep their room (scrolls)
+MIN_DOCK_HEIGHT = 180  # enough to see a plane (and its red line) at once
 
 
 class PlaneView(QLabel):
@@ -66,6 +68,7 @@ class CrossViews(QWidget):
             view.clicked.connect(self.frame_chosen)
         box.addStretch(1)
         self.setMinimumWidth(2 * WIDTH + 24)  # the dock takes its room when shown, not later
+        self.line_y = 0
 
     def update_views(
         self,
@@ -90,9 +93,38 @@ class CrossViews(QWidget):
             height = max(1, round(min(tall, MAX_HEIGHT)))
             small = cv2.resize(plane, (width, height), interpolation=cv2.INTER_LINEAR)
             rgb = np.dstack([small] * 3) if small.ndim == 2 else small[..., :3].copy()
-            rgb[min(height - 1, int((frame + 0.5) * height / rows))] = (255, 60, 60)
+            line = min(height - 1, int((frame + 0.5) * height / rows))
+            rgb[line] = (255, 60, 60)
             if flip:  # the last slice on top (superior up for axial slices)
                 rgb = rgb[::-1]
+                line = height - 1 - line
+            self.line_y = line  # the red line's row in the views (the dock scrolls to it)
             view.show_plane(np.ascontiguousarray(rgb), rows, flip)
             name = "y" if axis == "row" else "x"
             title.setText(f"{'Coronal' if axis == 'row' else 'Sagittal'} plane at {name} = {index}")
+
+
+class CrossViewsArea(QScrollArea):
+    """The cross-sections in a scroll area that asks for :data:`DOCK_HEIGHT` at most, so a
+    volume's dock does not squeeze the docks beside it (drag its edge for more)."""
+
+    def __init__(self, views: CrossViews, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidget(views)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(views.minimumWidth() + self.verticalScrollBar().sizeHint().width())
+
+    def follow(self) -> None:
+        """Scroll so that the current frame's red line is in view."""
+        views = self.widget()
+        assert isinstance(views, CrossViews)
+        self.ensureVisible(0, views.row_view.y() + views.line_y, 0, 40)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().sizeHint()
+        return QSize(hint.width(), min(hint.height(), DOCK_HEIGHT))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self.minimumWidth(), MIN_DOCK_HEIGHT)
