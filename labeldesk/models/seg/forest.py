@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,7 @@ import numpy as np
 
 from labeldesk.algorithms.pixel_features import SIGMAS, image_channels, pixel_features
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import Cancelled
 
 ARCH = "forest"
 NODE_FIELDS = (
@@ -194,19 +195,37 @@ def fit_forest(
     *,
     seed: int = 0,
     threads: int | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> tuple[list[Any], np.ndarray]:
-    """Fit on ``x`` (N, F) float32 and ``y`` (N,) label values; ``(trees, values)``."""
+    """Fit on ``x`` (N, F) float32 and ``y`` (N,) label values; ``(trees, values)``.
+
+    With ``cancel``, the trees are grown a few at a time (scikit-learn's ``warm_start``; the
+    same trees as in one go) and ``cancel()`` is asked before each batch: when it says True,
+    :class:`~labeldesk.core.jobs.Cancelled` is raised, so a running fit stops within one
+    batch (one tree per thread).
+    """
     from sklearn.ensemble import RandomForestClassifier
 
+    n_jobs = threads or usable_threads()
     forest = RandomForestClassifier(
         n_estimators=settings.trees,
         max_depth=settings.depth,
         min_samples_leaf=settings.min_leaf,
         max_features="sqrt",
-        n_jobs=threads or usable_threads(),
+        n_jobs=n_jobs,
         random_state=seed,
+        warm_start=cancel is not None,
     )
-    forest.fit(x, y)
+    if cancel is None:
+        forest.fit(x, y)
+    else:
+        grown = 0
+        while grown < settings.trees:
+            if cancel():
+                raise Cancelled
+            grown = min(settings.trees, grown + n_jobs)
+            forest.set_params(n_estimators=grown)
+            forest.fit(x, y)
     return [e.tree_ for e in forest.estimators_], np.asarray(forest.classes_, np.int64)
 
 

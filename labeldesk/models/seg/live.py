@@ -18,7 +18,7 @@ objects split by a distance-transform watershed), as shapes marked machine-made
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from labeldesk.core.convert import shape_from_crop
 from labeldesk.core.errors import ModelError
+from labeldesk.core.jobs import Cancelled
 from labeldesk.core.machine import mark_machine
 from labeldesk.core.shapes import Shape
 from labeldesk.models.seg.forest import ForestModel, ForestSettings, fit_forest
@@ -81,7 +82,9 @@ class LiveClassifier:
         self._context_names = [str(c) for c in class_names]
         self._context_xy = {}
 
-    def _context_pixels(self, channels: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def _context_pixels(
+        self, channels: int, cancel: Callable[[], bool] | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         if not self._context:
             return None
         if channels not in self._context_xy:
@@ -89,6 +92,7 @@ class LiveClassifier:
 
             feats, labels = [], []
             for image, label in self._context:
+                _check(cancel)
                 h, w = image.shape[:2]
                 wh, ww = self.work_size(h, w)
                 if (wh, ww) != (h, w):
@@ -125,8 +129,18 @@ class LiveClassifier:
         self._key = key
         return self._features, time.perf_counter() - start
 
-    def fit(self, image: np.ndarray, key: str, shapes: Sequence[Shape]) -> tuple[float, float]:
+    def fit(
+        self,
+        image: np.ndarray,
+        key: str,
+        shapes: Sequence[Shape],
+        cancel: Callable[[], bool] | None = None,
+    ) -> tuple[float, float]:
         """Fit on the painted pixels; ``(features seconds, fit seconds)``.
+
+        ``cancel()`` is asked between the steps (each context image's features, each batch
+        of trees); when it says True the fit stops with
+        :class:`~labeldesk.core.jobs.Cancelled`.
 
         Raises:
             ModelError: fewer than two classes painted (say which are missing).
@@ -141,7 +155,7 @@ class LiveClassifier:
             labels = np.where(labels == 0, IGNORE, labels).astype(np.uint8)  # strokes only
         painted = np.unique(labels[labels != IGNORE])
         feats, f_seconds = self.features(image, key)
-        context = self._context_pixels(self._channels)
+        context = self._context_pixels(self._channels, cancel)
         if context is not None:
             lut = np.array(
                 [0] + [names.index(n) + 1 for n in self._context_names] + [0] * 256, np.int64
@@ -161,15 +175,23 @@ class LiveClassifier:
         if context is not None:
             x = np.concatenate([x, context[0]])
             y = np.concatenate([y, lut[context[1]]])
-        trees, values = fit_forest(x, y, self.settings, seed=0)
+        _check(cancel)
+        trees, values = fit_forest(x, y, self.settings, seed=0, cancel=cancel)
         self.model = ForestModel(
             trees, names, values, feats.shape[2], self._channels, self.settings
         )
         return f_seconds, time.perf_counter() - start
 
-    def update(self, image: np.ndarray, key: str, shapes: Sequence[Shape]) -> LivePrediction:
-        """Fit on ``shapes`` and predict the overlay's class map (coarse, full size)."""
-        f_seconds, fit_seconds = self.fit(image, key, shapes)
+    def update(
+        self,
+        image: np.ndarray,
+        key: str,
+        shapes: Sequence[Shape],
+        cancel: Callable[[], bool] | None = None,
+    ) -> LivePrediction:
+        """Fit on ``shapes`` and predict the overlay's class map (coarse, full size);
+        ``cancel`` as in :meth:`fit`."""
+        f_seconds, fit_seconds = self.fit(image, key, shapes, cancel)
         assert self.model is not None and self._features is not None
         start = time.perf_counter()
         h, w = image.shape[:2]
@@ -185,11 +207,17 @@ class LiveClassifier:
         )  # fmt: skip
 
     def objects(
-        self, image: np.ndarray, key: str, shapes: Sequence[Shape], *, min_area: int = 16
+        self,
+        image: np.ndarray,
+        key: str,
+        shapes: Sequence[Shape],
+        *,
+        min_area: int = 16,
+        cancel: Callable[[], bool] | None = None,
     ) -> list[Shape]:
         """Fit, predict at full resolution and return the objects as shapes (machine-made,
-        ``"forest"``), largest first."""
-        self.fit(image, key, shapes)
+        ``"forest"``), largest first; ``cancel`` as in :meth:`fit`."""
+        self.fit(image, key, shapes, cancel)
         assert self.model is not None and self._features is not None
         proba = self.model.proba_from_features(self._features)
         h, w = image.shape[:2]
@@ -204,6 +232,11 @@ class LiveClassifier:
             if shape is not None:
                 out.append(mark_machine(shape, "forest"))
         return out
+
+
+def _check(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled
 
 
 def overlay_rgba(

@@ -57,10 +57,11 @@ class LiveWorker(Worker):
         return len(samples)
 
     def update(self, image: Any, key: str, shapes: list[Any]) -> Any:
-        return self.classifier.update(image, key, shapes)
+        # a newer request, or the host stopping (the window closing), stops the fit early
+        return self.classifier.update(image, key, shapes, cancel=self.is_stale)
 
     def objects(self, image: Any, key: str, shapes: list[Any]) -> Any:
-        return self.classifier.objects(image, key, shapes)
+        return self.classifier.objects(image, key, shapes, cancel=self.is_stale)
 
 
 class LiveClassifierController(QObject):

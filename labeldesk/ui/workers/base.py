@@ -43,14 +43,25 @@ How it works
 Signals of :class:`WorkerHost` (all in the GUI thread, only for requests that are current):
 ``progress(id, Progress)``, ``finished(id, result)``, ``failed(id, message)``,
 ``cancelled(id)``. ``busy_changed(bool)`` says whether any request is queued or running.
+
+**A thread is never destroyed while it runs.** :meth:`WorkerHost.stop` cancels the running
+job and waits for the thread; a job that does not reach a cancellation point in time (one
+long C call) leaves its thread running. Qt aborts the process when a running ``QThread`` is
+destroyed ("QThread: Destroyed while thread ... is still running", exit 134), so such a
+thread and its worker are kept referenced here, and at process exit (the windows already
+closed) the exit waits up to :data:`STRAGGLER_WAIT_S` more for them to end.
 """
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import itertools
 import logging
+import os
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -64,6 +75,36 @@ from labeldesk.core.jobs import Cancelled, Progress, run_job
 log = logging.getLogger(__name__)
 
 Callback = Callable[..., None]
+
+STRAGGLER_WAIT_S = 120.0  # at exit, how long to wait for threads that outlived stop()
+_stragglers: list[tuple[QThread, Any]] = []  # (thread, worker) still running after stop()
+
+
+def _keep_until_done(thread: QThread, worker: Any) -> None:
+    """Hold a thread (and its worker) that is still running after ``stop()`` until it ends:
+    dropping the last reference would destroy a running QThread and abort the process."""
+    _stragglers[:] = [(t, w) for t, w in _stragglers if not t.wait(0)]  # ended ones go
+    if not _stragglers:
+        atexit.register(_wait_for_stragglers)  # runs before PySide's own shutdown (LIFO)
+    _stragglers.append((thread, worker))
+
+
+def _wait_for_stragglers(limit_s: float | None = None) -> None:
+    """At exit: wait for the kept threads (their jobs are cancelled; each stops at its next
+    cancellation point). One still running after ``limit_s`` (default
+    :data:`STRAGGLER_WAIT_S`) would abort the process when destroyed, so the process ends
+    at once (``os._exit(0)``) after logging which thread it was."""
+    atexit.unregister(_wait_for_stragglers)
+    deadline = time.monotonic() + (STRAGGLER_WAIT_S if limit_s is None else limit_s)
+    for thread, _worker in list(_stragglers):
+        left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+        if not thread.wait(left_ms):
+            log.error("thread %r did not end at exit; exiting without it", thread.objectName())
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+    _stragglers.clear()
 
 
 @dataclass
@@ -261,13 +302,24 @@ class WorkerHost(QObject):
         return self._thread.isRunning() and not self._ledger.stopping
 
     def stop(self, timeout_ms: int = 5000) -> bool:
-        """Cancel everything, end the thread and wait for it; True when it ended in time."""
+        """Cancel everything, end the thread and wait for it; True when it ended in time.
+
+        A thread still running after ``timeout_ms`` (a job that has not reached a
+        cancellation point) is kept referenced until it ends, and the process exit waits
+        for it (see the module docs): it is never destroyed while running."""
         self._ledger.stopping = True
         self._thread.quit()
-        done = self._thread.wait(timeout_ms)
+        done = bool(self._thread.wait(timeout_ms))
+        if not done:
+            job = self.worker._current.job_name if self.worker._current else "?"
+            log.warning(
+                "worker thread %r still running (job %s) %d ms after stop; kept until it ends",
+                self._thread.objectName(), job, timeout_ms,
+            )  # fmt: skip
+            _keep_until_done(self._thread, self.worker)
         self._callbacks.clear()
         self._keys.clear()
-        return bool(done)
+        return done
 
     # -- results (GUI thread) -----------------------------------------------------------------------
     def _take(self, rid: int) -> tuple[Callback | None, Callback | None, Callback | None] | None:
