@@ -76,3 +76,23 @@ def test_no_offer_on_a_grey_image(make_window, tmp_path, qtbot) -> None:
     assert not ctl.offer.maybe_offer(window.ctx.image(), "classical")
     assert not window.settings.model_offer_shown()
     ctl.stop()
+
+
+def test_offer_leaves_with_its_image(make_window, sample_dir, qtbot, tmp_path) -> None:
+    """Walkthrough g2/k2: the banner (it has buttons, so it is not timed) stayed over the
+    following images; it belongs to the image where it was shown."""
+    from tests.gui.conftest import wait_loaded
+
+    window = make_window(sample_dir)
+    ctl = install(window, models_dir=tmp_path / "models")
+    first = window.session.item.path
+    run_auto(qtbot, window, ctl)
+    bar = window.message_bar
+    assert bar.isVisible() and "classical method" in bar.text()
+    ctl.end_review()
+    window.session.doc.mark_clean()
+    window.actions["file.next"].trigger()
+    qtbot.waitUntil(lambda: window.session.item.path != first, timeout=5000)
+    wait_loaded(qtbot, window)
+    assert not bar.isVisible()
+    ctl.stop()

@@ -5,7 +5,8 @@ on photographs. The first time that happens on a colour photo, a non-modal banne
 canvas (next to the classical proposals, which stay) names the model manager's smallest
 SAM-family download and its size, with "Download…" (the model manager opens with it selected
 and starts the download) and "Not now". It is shown once: the settings remember it
-(:meth:`~labeldesk.ui.settings.AppSettings.model_offer_shown`), whatever the answer.
+(:meth:`~labeldesk.ui.settings.AppSettings.model_offer_shown`), whatever the answer; the banner
+belongs to the image it was shown on and goes when another image is shown.
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ class ModelOffer:
         self.window = window
         self.open_manager = open_manager
         self.shown: Any = None  # the entry offered in this window, if any
+        self._banner: tuple[str, Any] | None = None  # (text, image) while the banner may show
+        session = getattr(window, "session", None)
+        if session is not None and hasattr(session, "loaded"):
+            session.loaded.connect(self._on_image)
+
+    def _on_image(self) -> None:
+        """The offer is about the image it was shown on: hide it when another one is shown
+        (messages with buttons are otherwise kept across images)."""
+        if self._banner is None:
+            return
+        text, image = self._banner
+        item = self.window.session.item
+        if item is not None and item.path == image:
+            return
+        self._banner = None
+        bar = getattr(self.window, "message_bar", None)
+        if bar is not None and bar.isVisible() and bar.text() == text:
+            bar.hide()
 
     def maybe_offer(self, image: np.ndarray | None, source: str) -> bool:
         """After auto-segment from ``source`` on ``image``: offer the download when no model
@@ -55,6 +74,8 @@ class ModelOffer:
         settings.set_model_offer_shown(True)  # once, whatever the answer
         size = human_size(entry.size_bytes)
         self.shown = entry
+        item = getattr(getattr(self.window, "session", None), "item", None)
+        self._banner = (offer_text(entry, size), item.path if item is not None else None)
         self.window.show_message(
             offer_text(entry, size),
             "info",
