@@ -81,8 +81,9 @@ def load_state_dict_file(path: str | PathLike[str]) -> dict[str, torch.Tensor]:
     what = not_a_checkpoint(path)
     if what is not None:
         raise ModelError(
-            f"{path}: not a readable PyTorch checkpoint: this is {what}. A model is a SAM/MobileSAM "
-            "checkpoint (.pth/.pt) or a trained labeldesk model (.pt with its .json)."
+            f"{path}: not a readable PyTorch checkpoint: this is {what}. A model is a SAM, "
+            "MobileSAM or SAM 2.1 checkpoint (.pth/.pt), or a model trained in labeldesk: "
+            "MODEL.json with its MODEL.pt (network) or MODEL.npz (pixel classifier) beside it."
         )
     try:
         with warnings.catch_warnings():
