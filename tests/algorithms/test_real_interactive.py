@@ -109,9 +109,9 @@ def test_auto_proposals_find_twice_as_many_objects_as_felzenszwalb() -> None:
     assert recall >= RECALL_FLOOR, recall
 
 
-# floors: measured on this subset on 2026-12-02 (NoC@85 5.64, mIoU@5 0.821; box 0.629 vs plain
-# 0.581; extreme points 0.825 vs plain DEXTR-style 0.835; recall@0.5 0.636 vs Felzenszwalb
-# 0.242), less a margin for GrabCut's run-to-run noise
+# floors: measured on this subset on 2026-12-02 with the landed code (NoC@85 5.12, mIoU@5 0.797;
+# box 0.631 vs plain 0.582; extreme points 0.834 vs plain DEXTR-style 0.837; recall@0.5 0.636
+# vs Felzenszwalb 0.242), less a margin for GrabCut's run-to-run noise
 NOC85_FLOOR = 7.0
 MIOU5_FLOOR = 0.75
 BOX_FLOOR = 0.57
