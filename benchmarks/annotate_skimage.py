@@ -41,10 +41,30 @@ OBJECTS: dict[str, list[tuple[str, str, Any, int]]] = {
             "helmet",
             "poly",
             [
-                (278, 511), (278, 480), (280, 440), (284, 412), (292, 394), (304, 380),
-                (320, 366), (340, 354), (360, 350), (380, 346), (400, 344), (420, 346),
-                (437, 352), (452, 360), (465, 370), (475, 382), (484, 395), (490, 410),
-                (494, 425), (496, 440), (497, 452), (505, 458), (511, 470), (511, 511),
+                (278, 511),
+                (278, 480),
+                (280, 440),
+                (284, 412),
+                (292, 394),
+                (304, 380),
+                (320, 366),
+                (340, 354),
+                (360, 350),
+                (380, 346),
+                (400, 344),
+                (420, 346),
+                (437, 352),
+                (452, 360),
+                (465, 370),
+                (475, 382),
+                (484, 395),
+                (490, 410),
+                (494, 425),
+                (496, 440),
+                (497, 452),
+                (505, 458),
+                (511, 470),
+                (511, 511),
             ],
             4,
         ),
@@ -56,9 +76,22 @@ OBJECTS: dict[str, list[tuple[str, str, Any, int]]] = {
             "nose",
             "poly",
             [
-                (229, 229), (245, 227), (265, 228), (281, 230), (289, 233), (283, 238),
-                (275, 244), (268, 250), (261, 258), (258, 263), (255, 261), (253, 255),
-                (249, 250), (245, 244), (237, 238), (230, 233),
+                (229, 229),
+                (245, 227),
+                (265, 228),
+                (281, 230),
+                (289, 233),
+                (283, 238),
+                (275, 244),
+                (268, 250),
+                (261, 258),
+                (258, 263),
+                (255, 261),
+                (253, 255),
+                (249, 250),
+                (245, 244),
+                (237, 238),
+                (230, 233),
             ],
             3,
         ),
@@ -69,9 +102,20 @@ OBJECTS: dict[str, list[tuple[str, str, Any, int]]] = {
             "rocket",
             "poly",
             [
-                (320, 126), (326, 129), (330, 136), (333, 148), (334, 170), (334, 260),
-                (331, 270), (331, 408), (312, 408), (312, 270), (310, 260), (310, 170),
-                (311, 148), (314, 136),
+                (320, 126),
+                (326, 129),
+                (330, 136),
+                (333, 148),
+                (334, 170),
+                (334, 260),
+                (331, 270),
+                (331, 408),
+                (312, 408),
+                (312, 270),
+                (310, 260),
+                (310, 170),
+                (311, 148),
+                (314, 136),
             ],
             3,
         )
@@ -98,8 +142,15 @@ def hand_mask(kind: str, params: Any, shape: tuple[int, int]) -> np.ndarray:
     else:
         cx, cy, ax, ay, ang = params
         cv2.ellipse(
-            m, (round(cx * 16), round(cy * 16)), (round(ax * 16), round(ay * 16)),
-            ang, 0, 360, 1, -1, shift=4,
+            m,
+            (round(cx * 16), round(cy * 16)),
+            (round(ax * 16), round(ay * 16)),
+            ang,
+            0,
+            360,
+            1,
+            -1,
+            shift=4,
         )
     return m.astype(bool)
 
@@ -155,21 +206,32 @@ def main() -> None:
             poly = to_polygon(mask)
             shapes.append(
                 {
-                    "label": label, "points": poly, "group_id": None,
+                    "label": label,
+                    "points": poly,
+                    "group_id": None,
                     "description": "hand outline refined by random walker in a band",
-                    "shape_type": "polygon", "flags": {}, "mask": None,
+                    "shape_type": "polygon",
+                    "flags": {},
+                    "mask": None,
                 }
             )
             if args.overlays:
-                cs, _ = cv2.findContours(mask.view(np.uint8), cv2.RETR_EXTERNAL,
-                                         cv2.CHAIN_APPROX_NONE)
+                cs, _ = cv2.findContours(
+                    mask.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
+                )
                 cv2.drawContours(over, cs, -1, (0, 255, 0), 1)
-                rc, _ = cv2.findContours(rough.view(np.uint8), cv2.RETR_EXTERNAL,
-                                         cv2.CHAIN_APPROX_NONE)
+                rc, _ = cv2.findContours(
+                    rough.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
+                )
                 cv2.drawContours(over, rc, -1, (255, 0, 255), 1)
         doc = {
-            "version": "5.5.0", "flags": {}, "shapes": shapes, "imagePath": out_name,
-            "imageData": None, "imageHeight": shape[0], "imageWidth": shape[1],
+            "version": "5.5.0",
+            "flags": {},
+            "shapes": shapes,
+            "imagePath": out_name,
+            "imageData": None,
+            "imageHeight": shape[0],
+            "imageWidth": shape[1],
         }
         stem = Path(out_name).stem
         (args.dst / f"{stem}.json").write_text(json.dumps(doc, indent=2) + "\n")
