@@ -9,6 +9,12 @@ background; the folder's other labeled images (polygons or strokes) are learnt f
 Enter turns the prediction into objects, in one undo step: the strokes drawn on
 this image are replaced by the objects (per class, connected components, touching objects
 split by a distance-transform watershed), marked machine-made (``"forest"``).
+
+While the worker is busy, a label and a busy bar at the right of the status bar say what it
+is doing (reading the folder, fitting, making objects) until the result arrives; errors go to
+the window's message banner (they stay until dismissed or until the next overlay arrives),
+not to the status bar, where the tool's hint would overwrite them at once. Stopping the
+worker (the window closing) cancels a running fit between two batches of trees.
 """
 
 from __future__ import annotations
@@ -17,13 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QProgressBar
 
 from labeldesk.core.machine import is_machine
 from labeldesk.ui.actions import ActionSpec
+from labeldesk.ui.panels.status import ElidedLabel
 from labeldesk.ui.workers.base import Worker, WorkerHost
 from labeldesk.ui.workers.lifetime import stop_on_close
 
 LIVE_ID = "tools.live_classifier"
+PREFIX = "Live classifier: "
 OVERLAY = "live-classifier"
 DELAY_MS = 60  # edits closer together than this are one request
 
@@ -76,6 +85,7 @@ class LiveClassifierController(QObject):
         self.seconds: list[float] = []  # request-to-overlay times, for tests and benchmarks
         self.context_images = 0  # the folder's other labeled images it learns from
         self._doc: Any = None
+        self._stopped = False  # the worker has ended (the window closed): no more requests
         self._sent = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -86,6 +96,16 @@ class LiveClassifierController(QObject):
         self._active_class = window.session.active
         window.canvas.installEventFilter(self)
         self._lifetime = stop_on_close(window, self.stop)
+        # what the worker is doing, shown while it is busy (see the module docs)
+        self.busy_label = ElidedLabel(window)
+        self.busy_label.setObjectName("live.busy")
+        self.busy_bar = QProgressBar(window)
+        self.busy_bar.setRange(0, 0)  # busy, no fraction
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setMaximumWidth(80)
+        for w in (self.busy_label, self.busy_bar):
+            window.statusBar().addPermanentWidget(w)
+            w.hide()
 
     # -- the mode ----------------------------------------------------------------------------
     def set_active(self, on: bool) -> None:
@@ -95,7 +115,7 @@ class LiveClassifierController(QObject):
         if action is not None and action.isChecked() != self.active:
             action.setChecked(self.active)
         if self.active:
-            self._host().submit("warm_up", key="warm")
+            self._submit("starting…", "warm_up", key="warm")
             self._send_context()
             self._follow(self.window.session.doc)
             self.window.show_message(
@@ -115,7 +135,26 @@ class LiveClassifierController(QObject):
     def _host(self) -> WorkerHost:
         if self.host is None:
             self.host = WorkerHost(LiveWorker(), name="labeldesk-live-classifier", parent=self)
+            self.host.busy_changed.connect(self._on_busy)
         return self.host
+
+    def _submit(self, doing: str, job: str, *args: Any, **kwargs: Any) -> int | None:
+        """Submit ``job`` and say ``doing`` in the status bar until the worker is idle
+        (None, nothing sent, once the worker has been stopped)."""
+        if self._stopped:
+            return None
+        rid = self._host().submit(job, *args, **kwargs)
+        self.busy_label.setText(PREFIX + doing)
+        self._on_busy(self._host().is_busy())
+        return rid
+
+    def _on_busy(self, busy: bool) -> None:
+        for w in (self.busy_label, self.busy_bar):
+            w.setVisible(busy)
+
+    def is_showing_busy(self) -> bool:
+        """True while the status bar says the worker is busy."""
+        return not self.busy_label.isHidden()
 
     def _follow(self, doc: Any) -> None:
         if self._doc is not None:
@@ -137,9 +176,9 @@ class LiveClassifierController(QObject):
         if s.folder is None or s.item is None:
             return
         exclude = s.item.path.with_suffix(".json").name
-        self._host().submit(
-            "context", str(s.folder), exclude, key="context",
-            on_result=self._context_done, on_error=self._error,
+        self._submit(
+            "reading the folder's labeled images…", "context", str(s.folder), exclude,
+            key="context", on_result=self._context_done, on_error=self._error,
         )  # fmt: skip
 
     def _context_done(self, count: int) -> None:
@@ -188,9 +227,11 @@ class LiveClassifierController(QObject):
             self.clear()
             return None
         self._sent = time.perf_counter()
-        return self._host().submit(
-            "update", *inputs, key="live", on_result=self._show, on_error=self._error
-        )
+        more = f" and {self.context_images} other image(s)" if self.context_images else ""
+        return self._submit(
+            f"learning from the strokes{more}…", "update", *inputs,
+            key="live", on_result=self._show, on_error=self._error,
+        )  # fmt: skip
 
     def _show(self, pred: Any) -> None:
         import time
@@ -204,10 +245,15 @@ class LiveClassifierController(QObject):
         classes = self.window.session.classes
         colors = [tuple(classes.color_of(n))[:3] for n in pred.class_names]
         self.window.canvas.set_overlay(OVERLAY, overlay_rgba(pred.labels, colors))
+        bar = getattr(self.window, "message_bar", None)
+        if bar is not None and bar.isVisible() and bar.text().startswith(PREFIX):
+            bar.hide()  # an earlier problem ("paint two classes") is solved now
 
     def _error(self, message: str) -> None:
+        """A failed request: in the message banner, where it stays visible."""
         self.clear()
-        self.window.show_message(message, "status")
+        text = message if message.startswith(PREFIX) else PREFIX + message
+        self.window.show_message(text, "warning")
 
     # -- Enter: the prediction becomes objects ---------------------------------------------------
     def accept(self) -> int | None:
@@ -219,8 +265,8 @@ class LiveClassifierController(QObject):
             return None
         doc = self.window.session.doc
         strokes = [sh.uid for sh in doc.shapes if not is_machine(sh)]
-        self.window.show_message("Live classifier: making objects…", "status")
-        return self._host().submit(
+        return self._submit(
+            "making objects…",
             "objects",
             *inputs,
             key="live",
@@ -254,10 +300,15 @@ class LiveClassifierController(QObject):
         return False
 
     def stop(self) -> None:
-        """End the worker thread (idempotent)."""
+        """End the worker thread (idempotent); later edits send nothing."""
+        self._stopped = True
         self._timer.stop()
         if self.host is not None and self.host.is_running():
             self.host.stop()
+        try:
+            self._on_busy(False)
+        except RuntimeError:  # the window's widgets are gone already
+            pass
 
 
 def _has(doc: Any, uid: int) -> bool:
