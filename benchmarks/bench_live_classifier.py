@@ -8,7 +8,14 @@ next ``--repeats`` updates (each one a stroke more: fit + coarse prediction), pl
 objects made on Enter (full-size prediction, split, polygons), and the load average (the
 machine is shared). The tile-0 IoU of the preview against the true mask is printed too.
 
-Usage: .venv/bin/python benchmarks/bench_live_classifier.py [--repeats 5]
+``--many-classes``: instead, the case of issue h12 (a 20 s fit): strokes (a cat and a
+background rectangle) on tests/data/real/photos/skimage_chelsea.png with the folder's 7 other
+labeled images as context (20 classes), with the training pixels bounded
+(``live.MAX_PIXELS``) and unbounded (as before), in the same run: the first update (the
+context's features + the fit), the median next update, and how many preview pixels the two
+agree on.
+
+Usage: .venv/bin/python benchmarks/bench_live_classifier.py [--repeats 5] [--many-classes]
 """
 
 from __future__ import annotations
@@ -31,8 +38,13 @@ from tests.models.nuclei_data import iou, nuclei, stroke_shapes  # noqa: E402
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--many-classes", action="store_true")
     args = ap.parse_args(argv)
     import sklearn.ensemble  # noqa: F401
+
+    if args.many_classes:
+        many_classes(args.repeats)
+        return
 
     from labeldesk.models.seg.live import LiveClassifier
 
@@ -62,6 +74,54 @@ def main(argv: list[str] | None = None) -> None:
             f"({', '.join(f'{x:.2f}' for x in times)}), preview IoU {iou(pred.labels, truth):.3f}; "
             f"Enter: {len(objects)} objects in {t_obj:.2f} s"
         )
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+def many_classes(repeats: int) -> None:
+    """The photos folder, 20 classes: bounded vs unbounded training pixels (module docs)."""
+    import labeldesk.models.seg.live as live_model
+    from labeldesk.core.shapes import Shape
+    from labeldesk.io import load_image, to_display
+    from labeldesk.models.seg.command import folder_classes
+    from labeldesk.models.seg.forest_train import is_background, samples_from_folder
+
+    folder = Path(__file__).resolve().parents[1] / "tests" / "data" / "real" / "photos"
+    classes = [c for c in folder_classes(folder) if not is_background(c)]
+    samples, _ = samples_from_folder(str(folder), classes)
+    samples = [s for s in samples if s.name != "skimage_chelsea.json"]
+    image = to_display(load_image(folder / "skimage_chelsea.png"))
+    strokes = [
+        Shape("cat", [[100, 100], [200, 100], [200, 120], [100, 120]]),
+        Shape("background", [[10, 10], [60, 10], [60, 30], [10, 30]]),
+    ]
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"{len(samples)} context images, {len(classes)} classes, image {image.shape[:2]}")
+    bounded = live_model.MAX_PIXELS
+    previews = {}
+    for cap in (bounded, None):
+        live_model.MAX_PIXELS = cap
+        live = live_model.LiveClassifier()
+        live.set_context(samples, classes)
+        t = time.perf_counter()
+        first = live.update(image, "chelsea", strokes)
+        t_first = time.perf_counter() - t
+        times, fits = [], []
+        for i in range(repeats):
+            extra = Shape("cat", [[100, 125 + 3 * i], [200, 125 + 3 * i], [200, 127 + 3 * i],
+                                  [100, 127 + 3 * i]])  # fmt: skip
+            t = time.perf_counter()
+            pred = live.update(image, "chelsea", [*strokes, extra])
+            times.append(time.perf_counter() - t)
+            fits.append(pred.fit_seconds)
+        previews[cap] = pred.labels
+        print(
+            f"MAX_PIXELS={cap}: {live.per_class(len(classes) + 1)} px/class; first update {t_first:.2f} s "
+            f"(fit {first.fit_seconds:.2f} s), next updates median {statistics.median(times):.2f}"
+            f" s (fit median {statistics.median(fits):.2f} s; {', '.join(f'{x:.2f}' for x in times)})"
+        )
+    live_model.MAX_PIXELS = bounded
+    agree = float((previews[bounded] == previews[None]).mean())
+    print(f"previews agree on {100 * agree:.1f} % of the pixels")
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

@@ -55,3 +55,43 @@ def test_a_cancelled_update_raises_and_the_next_one_works() -> None:
     pred = live.update(image, "t0", stroke_shapes(ins), cancel=lambda: False)
     assert pred.labels.shape == ins.shape and pred.class_names == ["nucleus"]
     assert (pred.labels == 1).any() and (pred.labels == 0).any()
+
+
+def test_with_many_classes_a_fit_learns_from_fewer_pixels_per_class(monkeypatch) -> None:
+    """20 classes in the folder's other images: each class gives at most MAX_PIXELS / 21
+    pixels (not 3000), so the fit stays short; with few classes nothing changes."""
+    import labeldesk.models.seg.live as live_model
+    from labeldesk.core.shapes import Shape
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (200, 200, 3), np.uint8)
+    label = np.repeat(np.arange(1, 21, dtype=np.uint8), 10)[:, None].repeat(200, axis=1)
+
+    class Other:  # what set_context reads of a folder's sample
+        def __init__(self) -> None:
+            self.image, self.label = image, label
+
+    names = [f"c{i:02d}" for i in range(1, 21)]
+    seen: list[np.ndarray] = []
+    real_fit = live_model.fit_forest
+
+    def spy(x: np.ndarray, y: np.ndarray, settings: ForestSettings, **kwargs: object):
+        seen.append(y)
+        return real_fit(x, y, settings, **kwargs)
+
+    monkeypatch.setattr(live_model, "fit_forest", spy)
+    live = LiveClassifier()
+    assert live.per_class(2) == 3000 and live.per_class(21) == 952 and live.per_class(200) == 300
+    live.set_context([Other()], names)
+    strokes = [
+        Shape("c01", [[10, 10], [150, 10], [150, 60], [10, 60]]),
+        Shape("background", [[10, 100], [150, 100], [150, 190], [10, 190]]),
+    ]
+    live.update(image, "noise", strokes)
+    counts = np.bincount(seen[-1], minlength=21)
+    assert counts.max() <= 2 * 952 and counts[1] > 952  # c01: strokes + the other image
+    assert all(800 <= n <= 952 for n in counts[2:])  # 2000 labeled each, 952 taken
+    assert len(seen[-1]) <= 21 * 2 * 952
+    monkeypatch.setattr(live_model, "MAX_PIXELS", None)  # as before: 3000 per class
+    live.update(image, "noise", strokes)
+    assert np.bincount(seen[-1], minlength=21)[5] > 1500

@@ -42,6 +42,11 @@ from labeldesk.models.seg.forest_train import (
 LIVE_SETTINGS = ForestSettings(trees=16, depth=10, per_class=3000)
 WORK_SIDE = 512  # larger images are classified at this size (features cost 4x less at 1024)
 PREVIEW_PIXELS = 100_000  # the overlay is predicted on about this many pixels
+# Training pixels per fit, all classes together: with many classes each gets fewer than
+# ``per_class`` (at least MIN_PER_CLASS), from the strokes and from the folder's other
+# images alike, so a fit stays short (20 classes: 3000 -> 1000 per class).
+MAX_PIXELS: int | None = 20_000
+MIN_PER_CLASS = 300
 
 
 @dataclass
@@ -102,6 +107,15 @@ class LiveClassifier:
                 labels.append(label)
             self._context_xy[channels] = sample_pixels(feats, labels, self.settings.per_class, 0)
         return self._context_xy[channels]
+
+    def per_class(self, classes: int) -> int:
+        """Training pixels per class (from the strokes, and again from the other images)
+        when ``classes`` classes (background included) are learnt: ``per_class``, fewer
+        when :data:`MAX_PIXELS` would be exceeded, never under :data:`MIN_PER_CLASS`."""
+        per_class = self.settings.per_class
+        if MAX_PIXELS is None or classes < 1:
+            return per_class
+        return min(per_class, max(MIN_PER_CLASS, MAX_PIXELS // classes))
 
     @staticmethod
     def work_size(h: int, w: int) -> tuple[int, int]:
@@ -168,13 +182,15 @@ class LiveClassifier:
                 f"and 'background'); so far: {have}"
             )
         start = time.perf_counter()
+        cap = self.per_class(len(painted))
         if (labels != IGNORE).any():
-            x, y = sample_pixels([feats], [labels], self.settings.per_class, 0)
+            x, y = sample_pixels([feats], [labels], cap, 0)
         else:
             x, y = np.zeros((0, feats.shape[2]), np.float32), np.zeros(0, np.int64)
         if context is not None:
-            x = np.concatenate([x, context[0]])
-            y = np.concatenate([y, lut[context[1]]])
+            cx, cy = _at_most(context[0], lut[context[1]], cap)
+            x = np.concatenate([x, cx])
+            y = np.concatenate([y, cy])
         _check(cancel)
         trees, values = fit_forest(x, y, self.settings, seed=0, cancel=cancel)
         self.model = ForestModel(
@@ -232,6 +248,20 @@ class LiveClassifier:
             if shape is not None:
                 out.append(mark_machine(shape, "forest"))
         return out
+
+
+def _at_most(x: np.ndarray, y: np.ndarray, per_class: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``per_class`` rows of each class (a fixed random choice), in their order."""
+    values, counts = np.unique(y, return_counts=True)
+    if len(counts) == 0 or counts.max() <= per_class:
+        return x, y
+    rng = np.random.default_rng(0)
+    keep = []
+    for v, n in zip(values, counts, strict=True):
+        where = np.flatnonzero(y == v)
+        keep.append(where if n <= per_class else rng.choice(where, per_class, replace=False))
+    idx = np.sort(np.concatenate(keep))
+    return x[idx], y[idx]
 
 
 def _check(cancel: Callable[[], bool] | None) -> None:
