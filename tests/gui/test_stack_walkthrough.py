@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from labeldesk.core.shapes import Shape
 from labeldesk.ui.resources import default_classes
@@ -124,3 +125,26 @@ def test_volume_docks_leave_room_for_layers_and_classes(make_window, qtbot, tmp_
         top = area.verticalScrollBar().value()
         line = views.row_view.y() + views.line_y
         assert top <= line <= top + area.viewport().height(), (frame, top, line)
+
+
+def test_job_frames_are_saved_in_turns_and_all_saved_on_close(make_window, qtbot, tmp_path):
+    """After an interpolation the changed frames are written a few per event-loop turn (not
+    300 fsyncs at once on the GUI thread); closing the window writes the rest."""
+    path = write_video(tmp_path / "v.mp4", n=40)
+    window = make_window()
+    ctl = _install(window)
+    assert window.open_path(path)
+    window.session.doc.add_shape(Shape("cell", [[2, 2], [12, 2], [7, 12]]))
+    ctl.panel.slider.setValue(39)
+    window.session.doc.add_shape(Shape("cell", [[30, 20], [50, 20], [40, 40]]))
+    window.actions["stack.interpolate"].trigger()
+    qtbot.waitUntil(lambda: "Interpolated" in window.statusBar().currentMessage(), timeout=30000)
+    assert "38 objects" in window.statusBar().currentMessage()
+    side = tmp_path / "v.mp4.labels"
+    assert ctl.saving() and len(list(side.glob("*.json"))) < 38  # not all at once
+    window.close()  # the rest is written when the controller stops (next event-loop turn)
+    QApplication.processEvents()
+    assert not ctl.saving()
+    for j in range(1, 39):
+        saved = json.loads((side / f"{j:06d}.json").read_text())
+        assert saved["shapes"][0]["machine"] == "interpolate", j

@@ -104,6 +104,7 @@ def test_propagate_in_worker_and_cancel(make_window, qtbot, tmp_path: Path) -> N
     assert ctl.panel.stop.isEnabled()  # busy: Cancel is offered
     qtbot.waitUntil(lambda: not ctl.panel.stop.isEnabled(), timeout=30000)
     side = tmp_path / "blob.mp4.labels"
+    qtbot.waitUntil(lambda: not ctl.saving(), timeout=10000)  # saved a few per event-loop turn
     for j in range(1, 8):
         (s,) = ctl.annotations.document(j).shapes
         assert is_machine(s) and s.group_id == 1
@@ -137,6 +138,7 @@ def test_interpolate_action_fills_between_key_frames(make_window, qtbot, tmp_pat
     (mid,) = window.session.doc.shapes  # the shown frame is filled too, on the canvas
     assert mid.extra["machine"] == "interpolate"
     assert np.allclose(mid.points.mean(axis=0), [23.5, 18.5], atol=0.6)
+    qtbot.waitUntil(lambda: not ctl.saving(), timeout=10000)  # saved a few per event-loop turn
     assert (tmp_path / "v.mp4.labels" / "000003.json").is_file()
     window.undo()  # right after it, one undo takes the whole interpolation back
     assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 10))
@@ -148,6 +150,7 @@ def test_interpolate_action_fills_between_key_frames(make_window, qtbot, tmp_pat
     assert len(window.session.doc) == 1 and len(ctl.annotations.document(3)) == 1
     window.actions["stack.undo_job"].trigger()
     assert all(len(ctl.annotations.document(j)) == 0 for j in range(1, 10))
+    qtbot.waitUntil(lambda: not ctl.saving(), timeout=10000)  # saved a few per event-loop turn
     saved = json.loads((tmp_path / "v.mp4.labels" / "000003.json").read_text())
     assert saved["shapes"] == []
     assert len(ctl.annotations.document(0)) == 1 and len(ctl.annotations.document(10)) == 1
@@ -272,6 +275,7 @@ def test_ctrl_z_takes_a_whole_interpolation_back_from_any_frame(
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [len(ctl.annotations.document(j)) for j in range(9)] == [1] + [0] * 7 + [1]
     assert "Undid interpolate on 7 frames" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not ctl.saving(), timeout=10000)  # saved a few per event-loop turn
     assert json.loads((tmp_path / "v.mp4.labels" / "000004.json").read_text())["shapes"] == []
     key(
         window,
@@ -280,6 +284,7 @@ def test_ctrl_z_takes_a_whole_interpolation_back_from_any_frame(
     )
     assert [len(ctl.annotations.document(j)) for j in range(9)] == [1] * 9
     assert all(is_machine(ctl.annotations.document(j).shapes[0]) for j in range(1, 8))
+    qtbot.waitUntil(lambda: not ctl.saving(), timeout=10000)  # saved a few per event-loop turn
     saved = json.loads((tmp_path / "v.mp4.labels" / "000004.json").read_text())
     assert len(saved["shapes"]) == 1
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the fill again

@@ -81,6 +81,10 @@ class StackController(StackJobs, QObject):
         self._job_kind = ""  # "Propagate" or "Interpolate": the undo step each frame got
         self._last_job: tuple[str, list[int]] | None = None
         self.job_undo = StackJobUndo()  # Ctrl+Z right after a job takes all of it back
+        self._save_failed: set[int] = set()
+        self._save_timer = QTimer(self)  # saves the frames a job changed, a few per turn
+        self._save_timer.setInterval(0)
+        self._save_timer.timeout.connect(self._save_some)
         if hasattr(window, "history_hooks"):
             window.history_hooks.append(self._whole_job_history)
         self.panel.frame_chosen.connect(self.go_to)
@@ -154,6 +158,7 @@ class StackController(StackJobs, QObject):
         ``keep_classes`` (another stack is opening: it saves the list it replaces)."""
         self.play(False)
         self.cancel()
+        self.flush_saves()
         if self.stack is not None:
             self.save_classes()
             if not keep_classes:
@@ -169,6 +174,7 @@ class StackController(StackJobs, QObject):
     def stop(self) -> None:
         self._timer.stop()
         self.host.stop()
+        self.flush_saves()
         if self.stack is not None:
             self._leave_classes()
             self.stack.close()

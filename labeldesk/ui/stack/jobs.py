@@ -4,7 +4,8 @@ Both run their computation in a worker thread: propagation :func:`track_masks` (
 video predictor in the inference worker that owns the model), interpolation
 :func:`interpolate_plans`. Their results are applied here, on the GUI thread, as one undo step
 of each frame's document; Ctrl+Z right after a job takes it back on every frame
-(:class:`~labeldesk.core.stack_undo.StackJobUndo`). While a job runs, Undo and Redo are
+(:class:`~labeldesk.core.stack_undo.StackJobUndo`); the frames it changed are then saved a
+few per event-loop turn (:meth:`StackJobs.flush_saves` before the stack closes). While a job runs, Undo and Redo are
 refused with a message: a frame's own undo then would take back steps the job builds on (the
 source frame's track ids) and the job would write objects that no longer match.
 """
@@ -36,6 +37,8 @@ from labeldesk.io.stacks.base import Stack
 from labeldesk.ui.stack.paths import sam2_job
 from labeldesk.ui.workers.base import WorkerHost
 
+SAVE_CHUNK = 8  # frames saved per event-loop turn after a job (about 8 fsyncs)
+
 NEEDS_STACK = (
     "{what} works on a video, a volume or a frame folder: open one with File ▸ Open Video or "
     "Volume… or Open Frame Stack Folder…"
@@ -58,6 +61,8 @@ class StackJobs:
     _job_host: WorkerHost
     _job_kind: str
     _last_job: tuple[str, list[int]] | None
+    _save_timer: Any  # QTimer (interval 0) that runs _save_some
+    _save_failed: set[int]
 
     def _can_start(self, what: str) -> bool:
         """A stack is open and no job runs; otherwise say why nothing happens."""
@@ -144,13 +149,14 @@ class StackJobs:
             return
         self._result = None
         self._last_job = (self._job_kind, list(result.changed))
-        saved = self._save_other_frames()
+        frames = len(self.annotations.dirty_frames()) if self.annotations is not None else 0
+        self._save_later()
         if self.annotations is not None:
             self.job_undo.record(self.annotations, self._job_kind, result.changed)
         stops = "".join(f"; track {t} stops at frame {f}" for t, f in result.stopped.items())
         undo = " (Ctrl+Z takes it back on every frame)" if result.changed else ""
         self.window.show_message(
-            f"{verb}: {result.objects} objects in {len(saved)} frames{stops}{undo}", "status"
+            f"{verb}: {result.objects} objects in {frames} frames{stops}{undo}", "status"
         )
 
     def _whole_job_history(self, which: str) -> bool:
@@ -174,26 +180,49 @@ class StackJobs:
         self._last_job = None if job.undone else (job.kind, job.frames)
         if self.window.session.doc is not None:
             self.window.session.selection.prune(self.window.session.doc)
-        self._save_other_frames()
+        self._save_later()
         done = "Undid" if which == "undo" else "Redid"
         self.window.show_message(f"{done} {kind} on {n} frames", "status")
         return True
 
-    def _save_other_frames(self) -> list[int]:
-        """Save the frames a job changed (the shown one is saved by the session)."""
+    def _save_later(self) -> None:
+        """Save the frames a job changed a few at a time from the event loop (each file is
+        written atomically with an fsync: 300 at once froze the window for seconds)."""
+        self._save_failed.clear()
+        self._save_timer.start()
+
+    def saving(self) -> bool:
+        """Frames a job changed are still being saved."""
+        return self._save_timer.isActive()
+
+    def _save_some(self) -> None:
+        if not self._save_other_frames(SAVE_CHUNK):
+            self._save_timer.stop()
+
+    def flush_saves(self) -> None:
+        """Save every frame still waiting (before the stack closes)."""
+        self._save_timer.stop()
+        while self._save_other_frames(SAVE_CHUNK):
+            pass
+
+    def _save_other_frames(self, most: int) -> bool:
+        """Save up to ``most`` changed frames (the shown one is saved by the session); True
+        when some are left. A frame that fails is reported once and left dirty."""
         if self.annotations is None:
-            return []
+            return False
         current = self.window.session.doc
-        saved = []
-        for i in self.annotations.dirty_frames():
-            if self.annotations.document(i) is not current:
-                try:
-                    self.annotations.save(i)
-                except (LabeldeskError, OSError) as exc:
-                    self.window.show_message(f"Not saved: {exc}", "error")
-                    continue
-            saved.append(i)
-        return saved
+        pending = [
+            i
+            for i in self.annotations.dirty_frames()
+            if i not in self._save_failed and self.annotations.document(i) is not current
+        ]
+        for i in pending[:most]:
+            try:
+                self.annotations.save(i)
+            except (LabeldeskError, OSError) as exc:
+                self._save_failed.add(i)
+                self.window.show_message(f"Not saved: {exc}", "error")
+        return len(pending) > most
 
     def undo_last_job(self) -> None:
         """Take back the last propagation or interpolation on every frame it changed (each
@@ -214,7 +243,7 @@ class StackJobs:
                 undone += 1
         if self.window.session.doc is not None:
             self.window.session.selection.prune(self.window.session.doc)
-        self._save_other_frames()
+        self._save_later()
         self.window.show_message(f"Undid {kind.lower()} on {undone} frames", "status")
 
     def key_frames(self) -> list[int]:
