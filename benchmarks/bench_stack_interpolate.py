@@ -11,8 +11,9 @@ signed distance, the slow path) or a polygon (``--kind polygon``). For each run 
   did before (plan, compute, apply);
 - ``gui``: what the GUI thread does now: :func:`plan_interpolation` + :func:`apply_interpolated`;
 - ``worker``: :func:`interpolated_shapes`, now in the stack worker;
-- ``save``: writing the changed frames' JSON files afterwards (on the GUI thread, before and
-  now, as after a propagation).
+- ``save``: writing the changed frames' JSON files afterwards (each write fsyncs): before,
+  all of it at once on the GUI thread; now ``SAVE_CHUNK`` frames per event-loop turn
+  (``save/turn``: the longest single freeze that saving causes now).
 
 Prints medians in ms. Other processes share this machine; figures vary with its load.
 """
@@ -39,6 +40,8 @@ from labeldesk.core.stack_jobs import (
 )
 from labeldesk.io.stacks import open_stack
 from labeldesk.io.stacks.sidecar import open_annotations
+
+SAVE_CHUNK = 8  # labeldesk.ui.stack.jobs.SAVE_CHUNK (not imported: that module needs Qt)
 
 
 def _key(kind: str, w: int, h: int, at_end: bool) -> Shape:
@@ -105,7 +108,9 @@ def main() -> None:
         runs = [run(folder, a.frames, a.kind, w, h) for _ in range(a.repeat)]
     print(f"{a.frames} frames of {w}x{h}, {a.kind} key objects, median of {a.repeat} runs")
     for key in ("whole", "gui", "worker", "save"):
-        print(f"  {key:7s} {1000 * statistics.median(r[key] for r in runs):8.1f} ms")
+        print(f"  {key:9s} {1000 * statistics.median(r[key] for r in runs):8.1f} ms")
+    per_turn = statistics.median(r["save"] for r in runs) * SAVE_CHUNK / max(a.frames - 2, 1)
+    print(f"  save/turn {1000 * per_turn:8.1f} ms ({SAVE_CHUNK} frames)")
 
 
 if __name__ == "__main__":
