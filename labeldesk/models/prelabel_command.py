@@ -160,8 +160,8 @@ class PrelabelCommand:
         parser.add_argument(
             "--model",
             metavar="PATH",
-            help="a trained labeldesk model (.json/.pt, or .npz for a pixel forest) or a SAM, MobileSAM or SAM 2.1 checkpoint; "
-            "default: classical segmentation, no model",
+            help="a trained labeldesk model (.json/.pt, or .npz for a pixel forest) or a SAM, "
+            "MobileSAM or SAM 2.1 checkpoint; default: classical segmentation, no model",
         )
         parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
         parser.add_argument("--overwrite", action="store_true", help="replace existing JSON files")
