@@ -124,6 +124,7 @@ def grabcut(
         xs, ys = zip(*(pixel(p) for p in pts), strict=True)
         pbox = (min(xs), min(ys), max(xs) + 1, max(ys) + 1)
         region = pbox if region is None else union_window(region, pbox)
+        assert region is not None  # the union of two windows
         if region[2] - region[0] < 2 or region[3] - region[1] < 2:
             raise ValueError(
                 f"extreme_points span a zero-size box {region}; place them on the object's ends"
@@ -131,7 +132,9 @@ def grabcut(
     if region is not None and fg is not None:  # object scribbles outside the box extend it
         region = union_window(region, mask_window(fg))
     if region is None:  # scribbles only
+        assert fg is not None  # checked above: no box and no points means fg scribbles
         swin = union_window(mask_window(fg), None if bg is None else mask_window(bg))
+        assert swin is not None  # fg is not empty
         sw, sh = swin[2] - swin[0], swin[3] - swin[1]
         grow = max(sw, sh) // (4 if bg is not None else 2) + 8
         region = grow_window(swin, grow, shape)
@@ -182,6 +185,7 @@ def _initial_labels(
     if pts is not None or has_box or bg is None:
         labels[inside] = cv2.GC_PR_FGD
     else:
+        assert fg is not None  # no box and no points: the caller had fg scribbles
         labels[inside] = _watershed_guess(img, win, fg, bg)[inside]
     if pts is not None:
         for p in pts:
@@ -243,10 +247,10 @@ def _run(
     if is_fg.any() and not is_fg.all():  # GrabCut needs samples of both classes
         fg_model = np.zeros((1, 65), np.float64)
         bg_model = np.zeros((1, 65), np.float64)
-        cv2.grabCut(
+        cv2.grabCut(  # type: ignore[call-overload]  # rect=None: OpenCV's stubs omit it
             small, small_labels, None, bg_model, fg_model, iterations, cv2.GC_INIT_WITH_MASK
         )
-    prob = np.isin(small_labels, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
+    prob: np.ndarray = np.isin(small_labels, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
     if scale < 1.0:
         prob = cv2.resize(prob, (cw, ch), interpolation=cv2.INTER_LINEAR)
     out = prob > 0.5
