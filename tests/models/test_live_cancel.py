@@ -95,3 +95,35 @@ def test_with_many_classes_a_fit_learns_from_fewer_pixels_per_class(monkeypatch)
     monkeypatch.setattr(live_model, "MAX_PIXELS", None)  # as before: 3000 per class
     live.update(image, "noise", strokes)
     assert np.bincount(seen[-1], minlength=21)[5] > 1500
+
+
+def test_the_next_image_reuses_the_other_images_pixels(tmp_path, monkeypatch) -> None:
+    """Opening the next image sends the folder's other images again: only an image that is
+    new (or whose labels changed) has its features computed again."""
+    import labeldesk.algorithms.pixel_features as pf
+    from labeldesk.models.seg.forest_train import samples_from_folder
+    from tests.models.nuclei_data import iou, make_folder
+
+    folder = make_folder(tmp_path / "poly", tiles=(0, 1, 2))
+    samples, _ = samples_from_folder(folder, ["nucleus"])
+    computed: list[int] = []
+    real = pf.pixel_features
+
+    def counting(image: np.ndarray, *args: object, **kwargs: object) -> np.ndarray:
+        computed.append(image.shape[0])
+        return real(image, *args, **kwargs)
+
+    monkeypatch.setattr(pf, "pixel_features", counting)
+    image, ins = tile(3)
+    live = LiveClassifier()
+    live.set_context(samples[:2], ["nucleus"])
+    assert iou(live.update(image, "t3", []).labels, ins > 0) >= 0.8
+    assert len(computed) == 3  # this image + 2 others
+    live.set_context(samples[1:], ["nucleus"])  # the next image: one other image is new
+    assert iou(live.update(image, "t3", []).labels, ins > 0) >= 0.8
+    assert len(computed) == 4
+    changed = samples[2]
+    changed.label = np.where(changed.label == 1, 0, changed.label).astype(np.uint8)
+    live.set_context([samples[1], changed], ["nucleus"])  # its labels changed: again
+    live.update(image, "t3", stroke_shapes(ins))
+    assert len(computed) == 5

@@ -17,6 +17,7 @@ objects split by a distance-transform watershed), as shapes marked machine-made
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,11 +79,15 @@ class LiveClassifier:
         self._context: list[tuple[np.ndarray, np.ndarray]] = []
         self._context_names: list[str] = []
         self._context_xy: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # each context image's sampled pixels, kept across set_context calls (the next image
+        # opened has mostly the same other images): (digest, channels) -> (x, y)
+        self._image_xy: dict[tuple[bytes, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def set_context(self, samples: Sequence[Any], class_names: Sequence[str]) -> None:
         """The folder's other labeled images (:class:`.dataset.Sample`, labels ``i`` =
         ``class_names[i - 1]``, 255 unknown): their labeled pixels join the strokes' at every
-        fit (sampled once; features at the working size)."""
+        fit (sampled once per image and kept while the image and its labels stay the same;
+        features at the working size)."""
         self._context = [(s.image, s.label) for s in samples]
         self._context_names = [str(c) for c in class_names]
         self._context_xy = {}
@@ -95,17 +100,29 @@ class LiveClassifier:
         if channels not in self._context_xy:
             from labeldesk.algorithms.pixel_features import pixel_features
 
-            feats, labels = [], []
+            kept: dict[tuple[bytes, int], tuple[np.ndarray, np.ndarray]] = {}
             for image, label in self._context:
                 _check(cancel)
+                key = (_digest(image, label), channels)
+                if key in self._image_xy:
+                    kept[key] = self._image_xy[key]
+                    continue
+                if not (label != IGNORE).any():
+                    continue
                 h, w = image.shape[:2]
                 wh, ww = self.work_size(h, w)
                 if (wh, ww) != (h, w):
                     image = cv2.resize(image, (ww, wh), interpolation=cv2.INTER_AREA)
                     label = cv2.resize(label, (ww, wh), interpolation=cv2.INTER_NEAREST)
-                feats.append(pixel_features(image, sigmas=self.settings.sigmas, channels=channels))
-                labels.append(label)
-            self._context_xy[channels] = sample_pixels(feats, labels, self.settings.per_class, 0)
+                feats = pixel_features(image, sigmas=self.settings.sigmas, channels=channels)
+                kept[key] = sample_pixels([feats], [label], self.settings.per_class, 0)
+            self._image_xy = kept  # the images no longer in the context go
+            if not kept:
+                return None
+            self._context_xy[channels] = (
+                np.concatenate([x for x, _ in kept.values()]),
+                np.concatenate([y for _, y in kept.values()]),
+            )
         return self._context_xy[channels]
 
     def per_class(self, classes: int) -> int:
@@ -262,6 +279,15 @@ def _at_most(x: np.ndarray, y: np.ndarray, per_class: int) -> tuple[np.ndarray, 
         keep.append(where if n <= per_class else rng.choice(where, per_class, replace=False))
     idx = np.sort(np.concatenate(keep))
     return x[idx], y[idx]
+
+
+def _digest(image: np.ndarray, label: np.ndarray) -> bytes:
+    """A digest of an image and its label map (what a context image's pixels depend on)."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in (image, label):
+        h.update(repr((a.shape, a.dtype.str)).encode())
+        h.update(np.ascontiguousarray(a).data)
+    return h.digest()
 
 
 def _check(cancel: Callable[[], bool] | None) -> None:
