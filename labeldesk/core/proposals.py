@@ -109,4 +109,3 @@ def classical_proposals(
     ]
     yield Progress.at(1.0, f"{len(out)} regions")
     return out
-

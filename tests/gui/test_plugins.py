@@ -46,7 +46,6 @@ def test_broken_plugin_reports_and_window_keeps_working(
     assert len(window.session.doc) == count
 
 
-
 def test_assist_failing_half_way_stops_its_thread(make_window, sample_dir, monkeypatch) -> None:
     """The assist plugin starts its inference thread first; when something after that fails,
     the thread is stopped with the plugin (a running QThread left behind aborts the process
@@ -64,6 +63,7 @@ def test_assist_failing_half_way_stops_its_thread(make_window, sample_dir, monke
     assert installed == {}
     assert messages == ["The assist feature could not start: no review dock today"]
     # the autouse fixture in conftest fails the test if a QThread is still running
+
 
 STARTUP = """
 import sys
