@@ -70,6 +70,7 @@ def live(folder: str) -> int:
                 return
             time.sleep(0.3)  # well inside the fit (4000 trees take minutes)
             print("quit after fit started", flush=True)
+            w.session.doc.mark_clean()  # no "save changes?" question (it would block offscreen)
             closed.append(time.monotonic())
             w.actions.actions["file.quit"].trigger()
 
