@@ -76,3 +76,17 @@ def test_status_bar_progress_text_is_one_elided_line(make_window, sample_dir, qt
         if doc is not None:
             doc.mark_clean()
         ctl.stop()
+
+
+def test_a_short_permanent_label_shows_its_whole_text(make_window, sample_dir, qtbot):
+    """Labels other parts add (the model status) get their text's width when there is room;
+    a long hint beside them does not squeeze them to nothing."""
+    w = make_window(sample_dir)
+    wait_loaded(qtbot, w)
+    w.resize(1280, 800)
+    w.status.set_hint("Click to add a point; " * 40)
+    model = QLabel("No model (auto-segment: classical)")
+    w.statusBar().addPermanentWidget(model)
+    qtbot.wait(100)
+    assert model.width() >= model.fontMetrics().horizontalAdvance(model.text())
+    assert w.width() == 1280

@@ -98,7 +98,9 @@ def keep_narrow(widget: QWidget) -> None:
         widget.setWordWrap(False)
         widget.setMinimumWidth(1)  # overrides the text-wide minimum size hint
         widget.setMaximumWidth(PERMANENT_MAX_WIDTH)
-        widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # its text width when there is room (Ignored squeezed it to 1 px beside the stretching
+        # hint), down to 1 px when there is none: it never widens the window
+        widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
 
 class StatusBar(QStatusBar):
