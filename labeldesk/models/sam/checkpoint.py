@@ -179,7 +179,9 @@ def detect_variant(state: Mapping[str, Any]) -> str:
     raise ModelError("unknown SAM image encoder: neither a ViT (patch_embed.proj) nor TinyViT")
 
 
-def _describe_mismatch(path: Path, model: SamModel, state: Mapping[str, torch.Tensor]) -> None:
+def describe_mismatch(path: Path, model: Any, state: Mapping[str, torch.Tensor]) -> None:
+    """Raise ModelError naming what of ``state`` does not fit ``model`` (SAM or SAM 2.1):
+    missing and unexpected keys, wrong shapes; return when it fits."""
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
@@ -250,7 +252,7 @@ def load_sam(
     torch_device = select_device(device)
     with torch.device("meta"):
         model = SamModel(cfg)
-    _describe_mismatch(path, model, state)
+    describe_mismatch(path, model, state)
     state = {
         k: v.float() if v.is_floating_point() and v.dtype != torch.float32 else v
         for k, v in state.items()

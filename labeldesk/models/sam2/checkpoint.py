@@ -19,7 +19,7 @@ import torch
 
 from labeldesk.core.errors import ModelError
 from labeldesk.models.device import select_device
-from labeldesk.models.sam.checkpoint import load_state_dict_file
+from labeldesk.models.sam.checkpoint import describe_mismatch, load_state_dict_file
 from labeldesk.models.sam2.config import OFFICIAL_CONFIGS, Sam2Config, config_from_reference
 from labeldesk.models.sam2.known import KNOWN_SAM2_CHECKPOINTS  # noqa: F401
 from labeldesk.models.sam2.model import Sam2Model
@@ -52,30 +52,6 @@ def detect_sam2_variant(state: Mapping[str, Any]) -> str:
         f"a SAM 2 Hiera with embed_dim {dim} and {depth} blocks is not an official SAM 2.1 "
         "variant (tiny/small/base_plus/large); pass its config to load it"
     )
-
-
-def _describe_mismatch(path: Path, model: Sam2Model, state: Mapping[str, torch.Tensor]) -> None:
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    wrong = [
-        f"{k} {tuple(state[k].shape)} != {expected[k]}"
-        for k in expected
-        if k in state and tuple(state[k].shape) != expected[k]
-    ]
-    parts = []
-    for label, items in (
-        ("missing keys", missing),
-        ("unexpected keys", unexpected),
-        ("wrong shapes", wrong),
-    ):
-        if items:
-            more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
-            parts.append(f"{len(items)} {label}: {', '.join(items[:5])}{more}")
-    if parts:
-        raise ModelError(
-            f"{path}: checkpoint does not fit model {model.config.name!r}: " + "; ".join(parts)
-        )
 
 
 def resolve_config(config: Sam2Config | Mapping[str, Any] | str | PathLike[str]) -> Sam2Config:
@@ -118,7 +94,7 @@ def load_sam2(
         cfg = OFFICIAL_CONFIGS[detect_sam2_variant(state)]
     with torch.device("meta"):
         model = Sam2Model(cfg)
-    _describe_mismatch(path, model, state)
+    describe_mismatch(path, model, state)
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     model.load_state_dict(state, strict=True, assign=True)
     model.requires_grad_(False)
