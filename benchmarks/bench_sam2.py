@@ -49,6 +49,19 @@ def median(fn: Callable[[], object], runs: int, sync: Callable[[], None]) -> flo
     return statistics.median(times)
 
 
+def frame_times(video: Sam2VideoPredictor, state: object, sync: Callable[[], None]) -> list[float]:
+    """Seconds per propagated frame after the prompted one (frame 0)."""
+    per_frame = []
+    last = time.perf_counter()
+    for frame, _ in video.propagate(state):  # type: ignore[arg-type]
+        sync()
+        now = time.perf_counter()
+        if frame > 0:
+            per_frame.append(now - last)
+        last = now
+    return per_frame
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--device", default="cpu")
@@ -89,14 +102,7 @@ def main() -> None:
     state = video.init_state(frames)
     with autocast:
         video.add_points(state, 0, 1, points=[[w // 3, h // 2]], labels=[1])
-        per_frame = []
-        last = time.perf_counter()
-        for frame, _ in video.propagate(state):
-            sync()
-            now = time.perf_counter()
-            if frame > 0:
-                per_frame.append(now - last)
-            last = now
+        per_frame = frame_times(video, state, sync)
     mid = statistics.median(per_frame)
     print(
         f"SAM 2.1 {args.variant} propagation, 1 object, {h}x{w} frames: {1000 * mid:.0f} ms/frame "
@@ -105,14 +111,7 @@ def main() -> None:
     # again over the same frames: their image features are in the cache now, so this is the
     # memory attention + SAM heads + memory encoder alone
     with autocast:
-        per_frame = []
-        last = time.perf_counter()
-        for frame, _ in video.propagate(state):
-            sync()
-            now = time.perf_counter()
-            if frame > 0:
-                per_frame.append(now - last)
-            last = now
+        per_frame = frame_times(video, state, sync)
     mid = statistics.median(per_frame)
     print(
         f"SAM 2.1 {args.variant} propagation with cached image features: {1000 * mid:.0f} "
